@@ -1,0 +1,44 @@
+# Two commands a user needs: `make demo` and `make test`. Each creates .venv when missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.sleuth-installed
+# llama-cpp-python compiles from source; trimming the multimodal part saves minutes. pip keeps the wheel cache.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+
+.PHONY: demo test lint typecheck unit lab-up lab-down bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "sleuth needs Python 3.10-3.12 (durable-rules does not import on 3.13); set PYTHON=python3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade "pip>=23.2" >/dev/null
+	$(BIN)/python -m pip install -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sleuth diagnose examples/incidents
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+lab-up: $(STAMP)
+	@if [ -x lab/start.sh ]; then bash lab/start.sh; fi
+
+lab-down:
+	@if [ -x lab/stop.sh ]; then bash lab/stop.sh; fi
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck lab-up unit
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

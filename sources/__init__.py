@@ -1,0 +1,1 @@
+"""Adapters that turn the outside world (files, other formats, live servers) into incidents."""

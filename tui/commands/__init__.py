@@ -1,0 +1,1 @@
+"""Sub-commands of ``sleuth``; each module registers its own with ``register(subparsers)``."""
