@@ -1,1 +1,35 @@
-"""TODO"""
+"""sleuth's domain knowledge: causes, symptoms, metrics (with vendor aliases), checks, remediations.
+
+Authored as YAML in ``knowledge_graph/data/`` and held as a typed networkx
+graph. Rules conclude causes that exist here; ranking, explanations, remediation
+and the planner's prompts read from it. Everything public is re-exported here;
+the modules behind it are private.
+"""
+
+from knowledge_graph._export import FORMATS as EXPORT_FORMATS
+from knowledge_graph._export import export as export_graph
+from knowledge_graph._export import stats as graph_stats
+from knowledge_graph._graph import KnowledgeGraph
+from knowledge_graph._loader import DATA_DIR, compile_graph, graph_files, load_default_graph, load_graph
+from knowledge_graph._problems import GraphLoadError, Problem
+from knowledge_graph._types import Check, MetricAlias, MetricInfo, RankedCause
+from knowledge_graph._validate import check_graph
+
+__all__ = [
+    "DATA_DIR",
+    "EXPORT_FORMATS",
+    "Check",
+    "GraphLoadError",
+    "KnowledgeGraph",
+    "MetricAlias",
+    "MetricInfo",
+    "Problem",
+    "RankedCause",
+    "check_graph",
+    "compile_graph",
+    "export_graph",
+    "graph_files",
+    "graph_stats",
+    "load_default_graph",
+    "load_graph",
+]

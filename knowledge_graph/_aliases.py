@@ -44,12 +44,9 @@ class AliasTable:
         if name in self.exact:
             return f"duplicate alias {name!r} (already names {self.exact[name].metric!r})"
         key = name.casefold()
-        other = self.folded.get(key)
-        if other is not None and other.metric != alias.metric:
-            return (
-                f"alias {name!r} differs only in case from {other.pattern!r},"
-                f" which names {other.metric!r}"
-            )
+        twin = self.folded.get(key)
+        if twin is not None and twin.metric != alias.metric:
+            return f"alias {name!r} differs only in case from {twin.pattern!r}, which names {twin.metric!r}"
         self.exact[name] = alias
         self.folded.setdefault(key, alias)
         return None
@@ -57,7 +54,7 @@ class AliasTable:
     def resolve(self, name: str) -> MetricAlias | None:
         if name in self._memo:
             return self._memo[name]
-        found = self.exact.get(name) or self.folded.get(name.casefold())
+        found: MetricAlias | None = self.exact.get(name) or self.folded.get(name.casefold())
         if found is None:
             found = next((a for rx, _, a in self.globs if rx.fullmatch(name)), None)
         if found is None:

@@ -44,6 +44,16 @@ _SPECS: dict[str, type[BaseModel]] = {
 }
 _ALIAS_LIST: TypeAdapter[list[AliasEntry]] = TypeAdapter(list[AliasEntry])
 _ID_RE = re.compile(NODE_ID)
+# Spec fields that become edges (or the alias table) rather than node attributes.
+_EDGE_FIELDS = frozenset(
+    {"aliases", "produces", "affects", "leads_to", "observed_by", "measures", "reveals", "mitigates"}
+)
+
+
+class _AliasList(BaseModel):
+    """An ``aliases:`` entry (a bare list in YAML) wrapped so every entry carries a model."""
+
+    names: list[AliasEntry]
 
 
 @dataclass
@@ -87,27 +97,29 @@ def _entries(docs: Iterable[YamlDocument], problems: list[Problem]) -> tuple[lis
         for section, body in doc.data.items():
             if section not in _SPECS and section != "aliases":
                 known = ", ".join([*_SPECS, "aliases"])
-                problems.append(Problem(doc.file, doc.line((section,)), f"unknown section {section!r} ({known})"))
+                problems.append(
+                    Problem(doc.file, doc.line((section,)), f"unknown section {section!r} ({known})")
+                )
                 continue
             if body is None:
                 continue
             if not isinstance(body, dict):
-                problems.append(Problem(doc.file, doc.line((section,)), f"{section}: expected a mapping of ids"))
+                problems.append(
+                    Problem(doc.file, doc.line((section,)), f"{section}: expected a mapping of ids")
+                )
                 continue
             for node_id, raw in body.items():
                 key = str(node_id)
                 try:
                     if section == "aliases":
-                        alias_only.append(_Entry(doc, section, key, _AliasList(names=_ALIAS_LIST.validate_python(raw))))
+                        alias_only.append(
+                            _Entry(doc, section, key, _AliasList(names=_ALIAS_LIST.validate_python(raw)))
+                        )
                     else:
                         nodes.append(_Entry(doc, section, key, _SPECS[section].model_validate(raw)))
                 except ValidationError as exc:
                     problems.extend(_validation_problems(doc, (section, key), exc))
     return nodes, alias_only
-
-
-class _AliasList(BaseModel):
-    names: list[AliasEntry]
 
 
 def build(docs: Iterable[YamlDocument]) -> BuiltGraph:
@@ -122,13 +134,15 @@ def build(docs: Iterable[YamlDocument]) -> BuiltGraph:
         first = defined.get(entry.id)
         if first is not None:
             where = f"{first.doc.file}:{first.line()}"
-            problems.append(Problem(entry.doc.file, entry.line(), f"duplicate id {entry.id!r} (first at {where})"))
+            problems.append(
+                Problem(entry.doc.file, entry.line(), f"duplicate id {entry.id!r} (first at {where})")
+            )
             continue
         defined[entry.id] = entry
-        attrs = entry.spec.model_dump(exclude={"aliases", "produces", "affects", "leads_to", "observed_by",
-                                                "measures", "reveals", "mitigates"})
-        graph.add_node(entry.id, type=NODE_SECTIONS[entry.section], file=entry.doc.file, line=entry.line(),
-                       **attrs)
+        attrs = entry.spec.model_dump(exclude=set(_EDGE_FIELDS))
+        graph.add_node(
+            entry.id, type=NODE_SECTIONS[entry.section], file=entry.doc.file, line=entry.line(), **attrs
+        )
     aliases = _aliases(defined, alias_only, problems)
     _edges(graph, defined, problems)
     return BuiltGraph(graph, aliases, problems)
@@ -139,16 +153,16 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
     metrics = {k: e for k, e in defined.items() if e.section == "metrics"}
     for metric_id in metrics:
         table.add(metric_id, MetricAlias(metric_id, 1.0, metric_id))
-    pending: list[tuple[_Entry, str, int, list[AliasEntry]]] = [
-        (e, e.id, 0, list(e.spec.aliases)) for e in metrics.values() if isinstance(e.spec, MetricSpec)
+    pending: list[tuple[_Entry, list[AliasEntry]]] = [
+        (e, list(e.spec.aliases)) for e in metrics.values() if isinstance(e.spec, MetricSpec)
     ]
     for entry in alias_only:
-        assert isinstance(entry.spec, _AliasList)
         if entry.id not in metrics:
             problems.append(Problem(entry.doc.file, entry.line(), f"aliases for unknown metric {entry.id!r}"))
-            continue
-        pending.append((entry, entry.id, 1, entry.spec.names))
-    for entry, metric_id, _, names in pending:
+        elif isinstance(entry.spec, _AliasList):
+            pending.append((entry, entry.spec.names))
+    for entry, names in pending:
+        metric_id = entry.id
         for index, raw in enumerate(names):
             alias = raw if isinstance(raw, AliasSpec) else AliasSpec(name=raw)
             clash = table.add(alias.name, MetricAlias(metric_id, alias.scale, alias.name))
@@ -159,14 +173,18 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
 
 
 def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> None:
-    def link(entry: _Entry, path: tuple[str | int, ...], target: str, kind: str, want: str, **attrs: Any) -> None:
+    def link(
+        entry: _Entry, path: tuple[str | int, ...], target: str, kind: str, want: str, **attrs: Any
+    ) -> None:
         found = defined.get(target)
         line = entry.line(*path)
         if found is None:
             problems.append(Problem(entry.doc.file, line, f"{entry.id}: {kind} unknown {want} {target!r}"))
         elif NODE_SECTIONS[found.section] != want:
             got = NODE_SECTIONS[found.section]
-            problems.append(Problem(entry.doc.file, line, f"{entry.id}: {kind} {target!r} is a {got}, not a {want}"))
+            problems.append(
+                Problem(entry.doc.file, line, f"{entry.id}: {kind} {target!r} is a {got}, not a {want}")
+            )
         else:
             graph.add_edge(entry.id, target, type=kind, file=entry.doc.file, line=line, **attrs)
 
@@ -178,6 +196,10 @@ def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> N
             for i, component in enumerate(spec.affects):
                 link(entry, ("affects", i), component, "affects", "component")
             for cause, weight in spec.leads_to.items():
+                if cause == entry.id:
+                    line = entry.line("leads_to", cause)
+                    problems.append(Problem(entry.doc.file, line, f"{entry.id}: leads_to itself"))
+                    continue
                 link(entry, ("leads_to", cause), cause, "leads_to", "cause", weight=weight)
         elif isinstance(spec, SymptomSpec):
             for i, obs in enumerate(spec.observed_by):

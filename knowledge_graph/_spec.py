@@ -7,7 +7,7 @@ merged across files and a node id may be defined only once.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,7 +19,7 @@ EngineName = Literal["mysql", "mariadb", "postgres"]
 NODE_ID = r"^[a-z][a-z0-9_]*$"
 
 # The planner's read-only tools (CONTRACTS.md); a check must name one of them.
-TOOLS: tuple[str, ...] = (
+Tool = Literal[
     "metric_summary",
     "compare_window",
     "correlated_metrics",
@@ -29,7 +29,8 @@ TOOLS: tuple[str, ...] = (
     "settings",
     "kg_candidates",
     "kg_best_checks",
-)
+]
+TOOLS: tuple[str, ...] = get_args(Tool)
 METRIC_TOOLS: frozenset[str] = frozenset({"metric_summary", "compare_window", "correlated_metrics"})
 TOP_SQL_ORDERS: frozenset[str] = frozenset({"total_time", "calls", "rows_examined", "temp"})
 RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
@@ -93,17 +94,7 @@ class CauseSpec(_Spec):
 class CheckSpec(_Spec):
     title: str
     description: str = ""
-    tool: Literal[
-        "metric_summary",
-        "compare_window",
-        "correlated_metrics",
-        "top_sql",
-        "lock_waits",
-        "events_in_window",
-        "settings",
-        "kg_candidates",
-        "kg_best_checks",
-    ]
+    tool: Tool
     args: dict[str, Any] = Field(default_factory=dict)
     measures: list[str] = Field(default_factory=list, description="metrics the check looks at")
     reveals: list[str] = Field(default_factory=list, description="symptoms the check can show directly")

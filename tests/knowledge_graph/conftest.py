@@ -1,0 +1,26 @@
+"""Shared fixtures: the tiny hand-checked graph, the shipped graph, and a fact builder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_graph import KnowledgeGraph, load_default_graph, load_graph
+from models import Fact
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny() -> KnowledgeGraph:
+    return load_graph([TINY])
+
+
+@pytest.fixture(scope="session")
+def kg() -> KnowledgeGraph:
+    return load_default_graph()
+
+
+def signal(name: str, direction: str, confidence: float) -> Fact:
+    return Fact(kind="signal", name=name, attrs={"direction": direction, "confidence": confidence})
