@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import reduce
 
-from models import Fact
+from models import Condition, Fact
 
 
 def clamp(value: float) -> float:
@@ -23,6 +23,26 @@ def fact_strength(fact: Fact) -> float:
     if isinstance(confidence, int | float) and not isinstance(confidence, bool):
         factor = clamp(float(confidence))
     return clamp(fact.certainty * factor)
+
+
+def asserts_no_change(condition: Condition) -> bool:
+    """A condition that requires a metric *not* to have moved (direction none, or only flat shapes)."""
+    return condition.direction == "none" or (condition.shape is not None and set(condition.shape) <= {"flat"})
+
+
+def condition_strength(fact: Fact, condition: Condition) -> float:
+    """A matched fact's strength as evidence *for this condition*.
+
+    ``confidence`` is how sure a signal's change is real; a condition that asks
+    for no change is supported by the complement, otherwise a steady metric
+    (confidence 0) would veto every rule that relies on it staying steady.
+    """
+    if not asserts_no_change(condition):
+        return fact_strength(fact)
+    confidence = fact.attrs.get("confidence")
+    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+        return clamp(fact.certainty * (1.0 - clamp(float(confidence))))
+    return clamp(fact.certainty)
 
 
 def premise(all_strengths: Iterable[float], any_strengths: Iterable[float] = ()) -> float:

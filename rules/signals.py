@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from models import Fact, Incident, MetricSeries, TimeWindow
 from rules import stats
@@ -45,13 +46,17 @@ TREND_CORRELATION = 0.7
 SATURATION_PERCENT = 90.0
 MIN_INSIDE = 2
 MIN_OUTSIDE = 3
-# Scales of the smooth confidence: |score| of ~6 and a relative change of ~25 % give ~0.76 each.
-CONFIDENCE_SCORE_SCALE = 6.0
+# Scales of the smooth confidence: |score| 2.5 and a relative change of 25 % give ~0.76 each,
+# so a median that fell to zero from a noisy baseline (|score| ~2) still reads as likely real.
+CONFIDENCE_SCORE_SCALE = 2.5
 CONFIDENCE_REL_SCALE = 0.25
 # Brief excursions are weaker evidence than sustained moves.
 EXCURSION_WEIGHT = 0.7
 EXCURSION_SHARE_SCALE = 0.2
+SCALE_QUANTILE = 0.95
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+# Headroom metrics (idle CPU, free memory) at 100 % are the opposite of saturated.
+_HEADROOM_WORDS = ("idle", "free", "available")
 
 
 class MetricInfoLike(Protocol):
@@ -62,10 +67,23 @@ class MetricInfoLike(Protocol):
     def unit(self) -> str: ...
 
 
-class MetricCatalog(Protocol):
-    """The part of the knowledge graph signals need; a protocol so tests can pass a small table."""
+class AliasLike(Protocol):
+    @property
+    def metric(self) -> str: ...
 
-    def resolve_metric(self, vendor_name: str) -> str | None: ...
+    @property
+    def scale(self) -> float: ...
+
+
+class MetricCatalog(Protocol):
+    """The part of the knowledge graph signals need; a protocol so tests can pass a small table.
+
+    ``resolve_alias`` rather than ``resolve_metric`` because a vendor column may
+    be in another unit (DBSherlock's KB/s vs bytes/s) and its scale must be
+    applied before columns are combined.
+    """
+
+    def resolve_alias(self, vendor_name: str) -> AliasLike | None: ...
 
     def metric_info(self, metric_id: str) -> MetricInfoLike: ...
 
@@ -114,13 +132,14 @@ def extract_signals(incident: Incident, kg: MetricCatalog, infer_window: bool = 
     grid, values = grid[warm:], grouped.values[:, warm:]
     inferred = window is None
     if window is None:
-        window = infer_window_from(grid, values, grouped.ids)
+        window = infer_window_from(grid, values)
     facts, skipped = _compare(grid, values, grouped, window)
     return SignalSet(facts=facts, window=window, inferred=inferred, skipped=skipped)
 
 
-def infer_window_from(grid: Vector, values: Matrix, ids: Sequence[str]) -> TimeWindow:
-    start, end = infer_window(values, ids)
+def infer_window_from(grid: Vector, values: Matrix) -> TimeWindow:
+    """The inferred window in the incident's clock (the grid's timestamps)."""
+    start, end = infer_window(values)
     return TimeWindow(start=float(grid[start]), end=float(grid[end]))
 
 
@@ -146,15 +165,23 @@ def _align(metrics: Sequence[MetricSeries]) -> tuple[Vector, Matrix]:
 
 def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: MetricCatalog) -> _Grouped:
     """Map vendor names to canonical ids and aggregate columns that share one (per-core CPU)."""
+    aliases = [kg.resolve_alias(m.name) for m in metrics]
+    canonical_ids = {a.metric for a in aliases if a is not None}
     members: dict[str, list[int]] = {}
     mapped: dict[str, bool] = {}
-    for i, m in enumerate(metrics):
-        canonical = kg.resolve_metric(m.name)
-        key = canonical if canonical is not None else sanitize_metric_name(m.name)
-        if canonical is None and mapped.get(key, False):
-            key = f"{key}_unmapped"
+    scaled = raw
+    for i, (m, alias) in enumerate(zip(metrics, aliases, strict=True)):
+        if alias is not None:
+            key = alias.metric
+            if alias.scale != 1.0:
+                scaled = raw.copy() if scaled is raw else scaled
+                scaled[i] *= alias.scale
+        else:
+            key = sanitize_metric_name(m.name)
+            # an unknown name must never pose as (or merge into) a canonical metric
+            key = f"{key}_unmapped" if key in canonical_ids else key
         members.setdefault(key, []).append(i)
-        mapped.setdefault(key, canonical is not None)
+        mapped[key] = alias is not None
     ids: list[str] = []
     sources: list[str] = []
     units: list[str] = []
@@ -171,7 +198,7 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: MetricCatalog) -> _
             sources.append(f"signals: unmapped vendor metric {names}")
         ids.append(key)
         units.append(unit)
-        rows.append(raw[idx[0]] if len(idx) == 1 else _aggregate(raw[idx], how))
+        rows.append(scaled[idx[0]] if len(idx) == 1 else _aggregate(scaled[idx], how))
     return _Grouped(ids=ids, sources=sources, units=units, values=np.vstack(rows))
 
 
@@ -189,95 +216,148 @@ def _aggregate(block: Matrix, how: str) -> Vector:
     return result
 
 
-def _compare(
-    grid: Vector, values: Matrix, grouped: _Grouped, window: TimeWindow
-) -> tuple[list[Fact], list[str]]:
-    lo = int(np.searchsorted(grid, window.start, side="left"))
-    hi = int(np.searchsorted(grid, window.end, side="right"))
+@dataclass(frozen=True)
+class _Moves:
+    """Per-metric statistics of one incident, each an array over metrics."""
+
+    n_in: NDArray[np.int64]
+    n_out: NDArray[np.int64]
+    baseline: Vector
+    anomaly: Vector
+    peak: Vector
+    delta: Vector
+    ratio: Vector
+    score: Vector
+    rel: Vector
+    peak_score: Vector
+    peak_rel: Vector
+    trough_score: Vector
+    trough_rel: Vector
+    n_high: Vector
+    n_low: Vector
+    corr: Vector
+
+
+def _measure(values: Matrix, lo: int, hi: int) -> _Moves:
+    """Baseline (outside columns lo..hi-1) against anomaly (inside) for every metric at once."""
     inside = values[:, lo:hi]
     outside = np.concatenate([values[:, :lo], values[:, hi:]], axis=1)
     n_in = stats.row_count(inside)
-    n_out = stats.row_count(outside)
-
     baseline = stats.row_median(outside)
     anomaly = stats.row_median(inside)
     mad = stats.row_mad(outside, baseline)
     peak = stats.row_extreme(inside, largest=True)
     trough = stats.row_extreme(inside, largest=False)
-    scale = np.nan_to_num(np.maximum(np.abs(stats.row_extreme(values, largest=True)),
-                                     np.abs(stats.row_extreme(values, largest=False))))
+    # The series' typical magnitude, robust to a few wild samples (a counter reset must not
+    # flatten every score); including both medians bounds the ratio at 100 when the baseline is 0.
+    scale = np.nan_to_num(
+        np.maximum.reduce(
+            [stats.row_quantile(np.abs(values), SCALE_QUANTILE), np.abs(baseline), np.abs(anomaly)]
+        )
+    )
     floor = 0.01 * scale + 1e-9
     sigma = np.maximum.reduce([stats.MAD_TO_SIGMA * np.nan_to_num(mad), 0.01 * np.abs(baseline), floor])
     delta = anomaly - baseline
-    score = delta / sigma
     both_small = (np.abs(anomaly) < floor) & (np.abs(baseline) < floor)
-    ratio = np.where(both_small, 1.0, anomaly / np.maximum(np.abs(baseline), floor))
-    rel = np.abs(delta) / np.maximum.reduce([np.abs(baseline), np.abs(anomaly), floor])
-    peak_score = (peak - baseline) / sigma
-    trough_score = (trough - baseline) / sigma
-    peak_rel = np.abs(peak - baseline) / np.maximum.reduce([np.abs(baseline), np.abs(peak), floor])
-    trough_rel = np.abs(trough - baseline) / np.maximum.reduce([np.abs(baseline), np.abs(trough), floor])
-    n_high = stats.share_beyond(inside, baseline + EXCURSION_SCORE * sigma, above=True) * n_in
-    n_low = stats.share_beyond(inside, baseline - EXCURSION_SCORE * sigma, above=False) * n_in
-    corr = stats.row_time_correlation(inside)
-    conf_sustained = np.tanh(np.abs(score) / CONFIDENCE_SCORE_SCALE) * np.tanh(rel / CONFIDENCE_REL_SCALE)
+    # anomaly / baseline keeps its meaning for negative series; a ~0 baseline is floored.
+    denominator = np.where(np.abs(baseline) >= floor, baseline, floor)
 
+    def relative(value: Vector) -> Vector:
+        change: Vector = np.abs(value - baseline) / np.maximum.reduce(
+            [np.abs(baseline), np.abs(value), floor]
+        )
+        return change
+
+    return _Moves(
+        n_in=n_in,
+        n_out=stats.row_count(outside),
+        baseline=baseline,
+        anomaly=anomaly,
+        peak=peak,
+        delta=delta,
+        ratio=np.where(both_small, 1.0, anomaly / denominator),
+        score=delta / sigma,
+        rel=relative(anomaly),
+        peak_score=(peak - baseline) / sigma,
+        peak_rel=relative(peak),
+        trough_score=(trough - baseline) / sigma,
+        trough_rel=relative(trough),
+        n_high=stats.share_beyond(inside, baseline + EXCURSION_SCORE * sigma, above=True) * n_in,
+        n_low=stats.share_beyond(inside, baseline - EXCURSION_SCORE * sigma, above=False) * n_in,
+        corr=stats.row_time_correlation(inside),
+    )
+
+
+def _compare(
+    grid: Vector, values: Matrix, grouped: _Grouped, window: TimeWindow
+) -> tuple[list[Fact], list[str]]:
+    lo = int(np.searchsorted(grid, window.start, side="left"))
+    hi = int(np.searchsorted(grid, window.end, side="right"))
+    moves = _measure(values, lo, hi)
     facts: list[Fact] = []
     skipped: list[str] = []
     for i, metric_id in enumerate(grouped.ids):
-        if n_in[i] < MIN_INSIDE or n_out[i] < MIN_OUTSIDE:
-            skipped.append(
-                f"{metric_id}: {int(n_in[i])} samples inside and {int(n_out[i])} outside the window"
-            )
+        n_in, n_out = int(moves.n_in[i]), int(moves.n_out[i])
+        if n_in < MIN_INSIDE or n_out < MIN_OUTSIDE:
+            skipped.append(f"{metric_id}: {n_in} samples inside and {n_out} outside the window")
             continue
-        confidence = float(conf_sustained[i])
-        sustained = abs(score[i]) >= DIRECTION_SCORE and rel[i] >= DIRECTION_REL
-        if sustained:
-            direction = "up" if delta[i] > 0 else "down"
-            if direction == "up" and grouped.units[i] in _PERCENT_UNITS and anomaly[i] >= SATURATION_PERCENT:
-                shape = "saturation"
-            elif abs(corr[i]) >= TREND_CORRELATION and math.copysign(1.0, corr[i]) == math.copysign(
-                1.0, delta[i]
-            ):
-                shape = "trend"
-            else:
-                shape = "level_shift"
-        elif peak_score[i] >= EXCURSION_SCORE and n_high[i] >= EXCURSION_SAMPLES and peak_rel[i] >= DIRECTION_REL:
-            direction, shape = "up", "spike"
-            brief = _conf(peak_score[i], peak_rel[i]) * _support(n_high[i] / n_in[i])
-            confidence = max(confidence, EXCURSION_WEIGHT * brief)
-        elif (
-            trough_score[i] <= -EXCURSION_SCORE
-            and n_low[i] >= EXCURSION_SAMPLES
-            and trough_rel[i] >= DIRECTION_REL
-        ):
-            direction, shape = "down", "drop"
-            brief = _conf(trough_score[i], trough_rel[i]) * _support(n_low[i] / n_in[i])
-            confidence = max(confidence, EXCURSION_WEIGHT * brief)
-        else:
-            direction, shape = "none", "flat"
+        direction, shape, confidence = _classify(moves, i, grouped.units[i], metric_id)
         attrs: dict[str, float | str | bool] = {
-            "baseline": _r(baseline[i]),
-            "anomaly": _r(anomaly[i]),
-            "delta": _r(delta[i]),
-            "ratio": _r(ratio[i]),
-            "score": _r(score[i]),
-            "peak": _r(peak[i]),
+            "baseline": _r(moves.baseline[i]),
+            "anomaly": _r(moves.anomaly[i]),
+            "delta": _r(moves.delta[i]),
+            "ratio": _r(moves.ratio[i]),
+            "score": _r(moves.score[i]),
+            "peak": _r(moves.peak[i]),
             "confidence": round(confidence, 4),
             "shape": shape,
             "direction": direction,
         }
+        # model_construct: ~100 facts per incident, built from values that are valid by construction.
         facts.append(
             Fact.model_construct(
                 kind="signal",
                 name=metric_id,
                 attrs=attrs,
-                certainty=round(confidence, 4),
+                certainty=1.0,
                 source=grouped.sources[i],
                 text=_describe(metric_id, attrs, grouped.units[i]),
             )
         )
     return facts, skipped
+
+
+def _classify(m: _Moves, i: int, unit: str, metric_id: str) -> tuple[str, str, float]:
+    """Direction, shape and confidence of metric ``i``: a sustained move first, else a brief excursion."""
+    confidence = _conf(float(m.score[i]), float(m.rel[i]))
+    if abs(m.score[i]) >= DIRECTION_SCORE and m.rel[i] >= DIRECTION_REL:
+        direction = "up" if m.delta[i] > 0 else "down"
+        if (
+            direction == "up"
+            and unit in _PERCENT_UNITS
+            and m.anomaly[i] >= SATURATION_PERCENT
+            and not any(word in metric_id for word in _HEADROOM_WORDS)
+        ):
+            return direction, "saturation", confidence
+        if abs(m.corr[i]) >= TREND_CORRELATION and (m.corr[i] > 0) == (m.delta[i] > 0):
+            return direction, "trend", confidence
+        return direction, "level_shift", confidence
+    n_in = float(m.n_in[i])
+    if (
+        m.peak_score[i] >= EXCURSION_SCORE
+        and m.n_high[i] >= EXCURSION_SAMPLES
+        and m.peak_rel[i] >= DIRECTION_REL
+    ):
+        brief = _conf(float(m.peak_score[i]), float(m.peak_rel[i])) * _support(float(m.n_high[i]) / n_in)
+        return "up", "spike", max(confidence, EXCURSION_WEIGHT * brief)
+    if (
+        m.trough_score[i] <= -EXCURSION_SCORE
+        and m.n_low[i] >= EXCURSION_SAMPLES
+        and m.trough_rel[i] >= DIRECTION_REL
+    ):
+        brief = _conf(float(m.trough_score[i]), float(m.trough_rel[i])) * _support(float(m.n_low[i]) / n_in)
+        return "down", "drop", max(confidence, EXCURSION_WEIGHT * brief)
+    return "none", "flat", confidence
 
 
 def _conf(score: float, rel: float) -> float:
@@ -292,15 +372,16 @@ def _support(share: float) -> float:
 def _r(x: float) -> float:
     """Four significant digits: enough for rules, stable for explanations and snapshots."""
     v = float(x)
-    if v == 0.0 or not math.isfinite(v):
-        return 0.0 if not math.isfinite(v) else v
-    return float(f"{v:.4g}")
+    return float(f"{v:.4g}") if math.isfinite(v) else 0.0
 
 
 def _describe(metric_id: str, a: dict[str, float | str | bool], unit: str) -> str:
     u = f" {unit}" if unit else ""
     if a["shape"] == "flat":
-        return f"{metric_id} unchanged: {a['baseline']:g}{u} normally, {a['anomaly']:g}{u} in the window"
+        return (
+            f"{metric_id} not clearly changed: {a['baseline']:g}{u} normally, {a['anomaly']:g}{u} "
+            f"in the window (robust z {a['score']:+g})"
+        )
     return (
         f"{metric_id} {a['direction']} ({a['shape']}): {a['baseline']:g}{u} normally -> "
         f"{a['anomaly']:g}{u} in the window (x{a['ratio']:g}, robust z {a['score']:+g}, peak {a['peak']:g})"

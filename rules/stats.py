@@ -21,7 +21,8 @@ MAD_TO_SIGMA = 1.4826
 
 def row_count(values: Matrix) -> NDArray[np.int64]:
     """Non-missing samples per row."""
-    return np.count_nonzero(~np.isnan(values), axis=1).astype(np.int64)
+    counts: NDArray[np.int64] = np.count_nonzero(~np.isnan(values), axis=1).astype(np.int64)
+    return counts
 
 
 def row_median(values: Matrix) -> Vector:
@@ -38,6 +39,18 @@ def row_median(values: Matrix) -> Vector:
     med: Vector = (lo_v + hi_v) / 2.0
     med[n == 0] = np.nan
     return med
+
+
+def row_quantile(values: Matrix, q: float) -> Vector:
+    """The ``q`` quantile (0..1, nearest rank) of each row ignoring NaN; NaN for an empty row."""
+    if values.shape[1] == 0:
+        return np.full(values.shape[0], np.nan)
+    ordered = np.sort(values, axis=1)
+    n = row_count(values)
+    rank = np.clip(np.ceil(q * n).astype(np.int64) - 1, 0, values.shape[1] - 1)
+    out: Vector = np.take_along_axis(ordered, rank[:, None], axis=1)[:, 0]
+    out[n == 0] = np.nan
+    return out
 
 
 def row_mad(values: Matrix, centre: Vector) -> Vector:

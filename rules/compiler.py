@@ -1,0 +1,226 @@
+"""Rule specs to durable_rules ruleset definitions.
+
+Each rule becomes one durable_rules ``when_all`` per alternative of its ``any``
+group (so every firing binds exactly the facts its premise is computed from),
+each positive condition bound to an alias ``f<i>`` the action reads back, and
+each ``none`` condition a durable ``none``. Rules are split into rulesets of at
+most ``CHUNK`` rules because durable_rules fails near 511 rules per ruleset,
+and with at most ``SUBJECT_LIMIT`` rules on any one fact subject because one
+fact that activates more than 64 rules of a ruleset at once fails the assert
+with error 303 (measured on durable_rules 2.0.28). Every ruleset gets a sink rule so that a fact no rule wants does not raise
+``MessageNotHandledException``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from durable import lang
+
+from models import Condition, Fact, NumTest, RuleSpec
+from rules.conditions import NUMERIC_CONDITION_FIELDS, subject
+
+CHUNK = 200
+SUBJECT_LIMIT = 60
+# durable fires lower `pri` first, treats a negative `pri` as lowest priority and 0 as "unset":
+# salience (higher first) maps to PRI_BASE - salience, clamped to at least 1.
+PRI_BASE = 1000
+SINK_NEVER = "__sleuth_never__"
+_DURABLE_OPS: dict[str, Callable[[Any, float], Any]] = {
+    "gt": lambda v, b: v > b,
+    "gte": lambda v, b: v >= b,
+    "lt": lambda v, b: v < b,
+    "lte": lambda v, b: v <= b,
+    "eq": lambda v, b: v == b,
+    "ne": lambda v, b: v != b,
+}
+
+Action = Callable[[Any], None]
+Subject = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Which condition of the spec a durable alias stands for."""
+
+    alias: str
+    group: str  # "all" or "any"
+    index: int
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """One durable rule: a spec, or one `any` alternative of it, and what each alias binds."""
+
+    name: str  # unique within the book: the rule id, or "<id>#<k>" for its k-th `any` alternative
+    rule: RuleSpec
+    bindings: tuple[Binding, ...]
+    subjects: frozenset[Subject]
+
+    def condition(self, binding: Binding) -> Condition:
+        when = self.rule.when
+        return when.all[binding.index] if binding.group == "all" else when.any[binding.index]
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    name: str
+    rules: tuple[CompiledRule, ...]
+    subjects: frozenset[Subject]  # facts worth asserting into this ruleset at all
+    keys: dict[Subject, frozenset[str]]  # per subject, the message keys some condition tests
+
+    def message(self, fact: Fact, fid: int, sid: str) -> dict[str, Any]:
+        """The fact as this ruleset needs it: only the attributes its conditions read.
+
+        Fewer properties make the JSON cheaper and keep durable's fixed-size
+        property table (64 slots, open addressing) far from full.
+        """
+        wanted = self.keys.get((fact.kind, fact.name), frozenset())
+        return {k: v for k, v in fact_message(fact, fid, sid).items() if k in _BASE_KEYS or k in wanted}
+
+
+_BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
+
+
+def condition_keys(cond: Condition) -> frozenset[str]:
+    """The message keys a condition's expression reads."""
+    keys = {attr_key(f) for f in NUMERIC_CONDITION_FIELDS if getattr(cond, f) is not None}
+    if cond.shape is not None:
+        keys.add(attr_key("shape"))
+    if cond.direction is not None:
+        keys.add(attr_key("direction"))
+    keys.update(attr_key(k) for k in cond.where)
+    return frozenset(keys)
+
+
+def attr_key(field: str) -> str:
+    """Fact attributes live under a prefix so they can never clash with kind/name/sid/fid."""
+    return "certainty" if field == "certainty" else f"a_{field}"
+
+
+def fact_message(fact: Fact, fid: int, sid: str) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "sid": sid,
+        "fid": fid,
+        "kind": fact.kind,
+        "name": fact.name,
+        "certainty": fact.certainty,
+    }
+    for key, value in fact.attrs.items():
+        message[attr_key(key)] = value
+    return message
+
+
+def expand(rule: RuleSpec) -> list[CompiledRule]:
+    """One compiled rule per `any` alternative (or one when there is no `any`)."""
+    alternatives: list[int | None] = list(range(len(rule.when.any))) if rule.when.any else [None]
+    out: list[CompiledRule] = []
+    for k in alternatives:
+        bindings = [Binding(f"f{i}", "all", i) for i in range(len(rule.when.all))]
+        if k is not None:
+            bindings.append(Binding(f"f{len(bindings)}", "any", k))
+        used = [rule.when.all[b.index] if b.group == "all" else rule.when.any[b.index] for b in bindings]
+        subjects = frozenset(subject(c) for c in (*used, *rule.when.none))
+        name = rule.id if k is None else f"{rule.id}#{k}"
+        out.append(CompiledRule(name, rule, tuple(bindings), subjects))
+    return out
+
+
+def plan_rulesets(
+    prefix: str, rules: Sequence[RuleSpec], chunk: int = CHUNK, per_subject: int = SUBJECT_LIMIT
+) -> list[CompiledRuleset]:
+    """Group compiled rules first-fit into rulesets named ``<prefix>_<k>`` within both limits."""
+    groups: list[list[CompiledRule]] = []
+    counts: list[dict[Subject, int]] = []
+    for compiled in (c for r in rules for c in expand(r)):
+        for group, count in zip(groups, counts, strict=True):
+            if len(group) < chunk and all(count.get(s, 0) < per_subject for s in compiled.subjects):
+                break
+        else:
+            group, count = [], {}
+            groups.append(group)
+            counts.append(count)
+        group.append(compiled)
+        for s in compiled.subjects:
+            count[s] = count.get(s, 0) + 1
+    return [_ruleset(f"{prefix}_{k}", group) for k, group in enumerate(groups)]
+
+
+def _ruleset(name: str, group: list[CompiledRule]) -> CompiledRuleset:
+    keys: dict[Subject, set[str]] = {}
+    for compiled in group:
+        when = compiled.rule.when
+        for cond in (*when.all, *when.any, *when.none):
+            keys.setdefault(subject(cond), set()).update(condition_keys(cond))
+    return CompiledRuleset(
+        name,
+        tuple(group),
+        frozenset(keys),
+        {s: frozenset(k) for s, k in keys.items()},
+    )
+
+
+def definition(ruleset: CompiledRuleset, action_for: Callable[[CompiledRule], Action]) -> dict[str, Any]:
+    """The durable_rules definition dict, ready for ``Host.register_rulesets``.
+
+    The DSL objects keep module-global stacks, so callers must hold the engine lock.
+    """
+    rules: dict[str, Any] = {}
+    for compiled in ruleset.rules:
+        rules[compiled.name] = _when_all(compiled, action_for(compiled)).define()
+    sink = lang.when_all(lang.c.f0 << +lang.m.kind, lang.c.f1 << (lang.m.kind == SINK_NEVER))
+    sink.func = [_ignore]
+    rules["__sink__"] = sink.define()
+    return rules
+
+
+def _ignore(_closure: Any) -> None:
+    """Never runs: the sink's second fact never exists; it only marks every fact as handled."""
+
+
+def _when_all(compiled: CompiledRule, action: Action) -> Any:
+    spec = compiled.rule
+    parts: list[Any] = []
+    for b in compiled.bindings:
+        cond = spec.when.all[b.index] if b.group == "all" else spec.when.any[b.index]
+        parts.append(getattr(lang.c, b.alias) << _expression(cond))
+    parts.extend(lang.none(_expression(cond)) for cond in spec.when.none)
+    parts.append(lang.pri(max(1, PRI_BASE - spec.salience)))
+    rule = lang.when_all(*parts)
+    rule.func = [action]
+    return rule
+
+
+def _expression(cond: Condition) -> Any:
+    kind, name = subject(cond)
+    m = lang.m
+    expr = (m.kind == kind) & (m.name == name)
+    for field in NUMERIC_CONDITION_FIELDS:
+        test = getattr(cond, field)
+        if test is not None:
+            expr = _numeric(expr, attr_key(field), test)
+    if cond.shape is not None:
+        key = attr_key("shape")
+        alternatives = None
+        for shape in cond.shape:
+            one = getattr(m, key) == shape
+            alternatives = one if alternatives is None else alternatives | one
+        expr = expr & alternatives
+    if cond.direction is not None:
+        expr = expr & (getattr(m, attr_key("direction")) == cond.direction)
+    for key, want in cond.where.items():
+        if isinstance(want, NumTest):
+            expr = _numeric(expr, attr_key(key), want)
+        else:
+            expr = expr & (getattr(m, attr_key(key)) == want)
+    return expr
+
+
+def _numeric(expr: Any, key: str, test: NumTest) -> Any:
+    for op, build in _DURABLE_OPS.items():
+        bound = getattr(test, op)
+        if bound is not None:
+            expr = expr & build(getattr(lang.m, key), float(bound))
+    return expr

@@ -1,0 +1,168 @@
+"""HOW and WHY-NOT: the two questions a DBA asks of an expert system's answer.
+
+HOW walks back from a concluded cause through the rules that fired and the
+derived facts they rested on, down to the signals, quoting each fact's
+numbers. WHY-NOT re-evaluates, in plain Python (``rules.conditions``), every
+rule that could have concluded a cause and reports the failed tests with the
+values seen, recursing into derived facts that did not hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import Diagnosis, Evidence, Fact, Incident, RuleFiring, RuleSpec, WhyNot
+from rules.book import RuleBook
+from rules.conditions import ConditionResult, best_match, describe_subject
+from rules.engine import EngineResult, Firing, run_rules
+from rules.facts import PipelineGraph, incident_facts
+from rules.lint import conditions
+
+MAX_DEPTH = 4
+
+
+def evidence(fact: Fact) -> Evidence:
+    values: dict[str, float | str | bool] = dict(fact.attrs)
+    values["certainty"] = round(fact.certainty, 4)
+    return Evidence(kind=fact.kind, name=fact.name, values=values, text=fact.text, source=fact.source)
+
+
+def how(cause: str, result: EngineResult, book: RuleBook) -> list[RuleFiring]:
+    """The firings behind ``cause``, prerequisites first, each derived fact explained once."""
+    by_conclusion: dict[str, list[Firing]] = {}
+    for firing in result.firings:
+        then = firing.rule.then
+        key = f"cause:{then.cause}" if then.cause is not None else f"fact:{then.fact}"
+        by_conclusion.setdefault(key, []).append(firing)
+    chain: list[RuleFiring] = []
+    explained: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in explained:
+            return
+        explained.add(key)
+        for firing in sorted(by_conclusion.get(key, []), key=lambda f: -f.certainty):
+            for fact in firing.facts:
+                if fact.kind == "derived":
+                    visit(f"fact:{fact.name}")
+            chain.append(_step(firing, book))
+
+    visit(f"cause:{cause}")
+    return chain
+
+
+def chain_evidence(chain: list[RuleFiring]) -> list[Evidence]:
+    """The non-derived facts of a chain, once each, in the order the chain met them."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Evidence] = []
+    for step in chain:
+        for ev in step.facts:
+            if ev.kind != "derived" and (ev.kind, ev.name) not in seen:
+                seen.add((ev.kind, ev.name))
+                out.append(ev)
+    return out
+
+
+def why_not(
+    incident_or_diagnosis: Incident | Diagnosis,
+    cause: str,
+    book: RuleBook,
+    kg: PipelineGraph,
+    *,
+    infer_window: bool = False,
+    disabled_rules: frozenset[str] = frozenset(),
+) -> WhyNot:
+    """WHY-NOT for an incident (signals re-extracted) or a diagnosis (its signals reused).
+
+    The rules are re-run on those facts so derived facts are judged as the
+    diagnosis saw them; raises ``rules.signals.SignalError`` for an incident
+    without usable metrics.
+    """
+    engine: str | None = None
+    if isinstance(incident_or_diagnosis, Incident):
+        facts = incident_facts(incident_or_diagnosis, kg, infer_window=infer_window).all
+        engine = incident_or_diagnosis.instance.engine
+    else:
+        facts = list(incident_or_diagnosis.signals)
+    result = run_rules(book, facts, engine=engine, disabled=disabled_rules)
+    return why_not_from(cause, result, book, engine=engine)
+
+
+def why_not_from(cause: str, result: EngineResult, book: RuleBook, *, engine: str | None = None) -> WhyNot:
+    """For each rule that concludes ``cause``: which conditions failed, with the values seen."""
+    fired = {f.rule.id for f in result.firings}
+    entries = [_rule_report(rule, result.facts, book, fired, engine, 0) for rule in book.concluding(cause)]
+    certainty = _certainty(cause, result)
+    if not entries:
+        summary = f"no rule concludes {cause}"
+    elif certainty > 0.0:
+        summary = f"{cause} was concluded with certainty {certainty:.2f}"
+    else:
+        firsts = [f"{e['rule']}: {e['failed'][0]}" for e in entries if e["failed"]]
+        summary = f"{cause} was not concluded; " + ("; ".join(firsts) if firsts else "no rule held")
+    return WhyNot(cause=cause, rules=entries, summary=summary)
+
+
+def _certainty(cause: str, result: EngineResult) -> float:
+    return result.causes.get(cause, 0.0)
+
+
+def _rule_report(
+    rule: RuleSpec, facts: tuple[Fact, ...], book: RuleBook, fired: set[str], engine: str | None, depth: int
+) -> dict[str, Any]:
+    checks: list[dict[str, Any]] = []
+    failed: list[str] = []
+    any_results: list[ConditionResult] = []
+    for group, _index, cond in conditions(rule):
+        result = best_match(cond, facts)
+        ok = not result.matched if group == "none" else result.matched
+        entry: dict[str, Any] = {
+            "group": group,
+            "condition": describe_subject(cond),
+            "passed": ok,
+            "tests": [t.describe() for t in result.tests],
+        }
+        if result.fact is not None and result.fact.text:
+            entry["text"] = result.fact.text
+        if group == "any":
+            any_results.append(result)
+        elif not ok:
+            what = "present" if group == "none" else "; ".join(t.describe() for t in result.failed)
+            failed.append(
+                f"{describe_subject(cond)} {what}"
+                if group == "all"
+                else f"{describe_subject(cond)} must be absent"
+            )
+        if cond.fact is not None and not result.matched and group != "none" and depth < MAX_DEPTH:
+            entry["because"] = [
+                _rule_report(r, facts, book, fired, engine, depth + 1) for r in book.concluding(cond.fact)
+            ]
+        checks.append(entry)
+    if any_results and not any(r.matched for r in any_results):
+        names = ", ".join(describe_subject(r.condition) for r in any_results)
+        failed.append(f"none of [{names}] held")
+    status = "fired" if rule.id in fired else "failed"
+    if engine is not None and rule.engines and engine not in rule.engines:
+        status = "other engine"
+    return {
+        "rule": rule.id,
+        "title": rule.title,
+        "pack": book.pack_of(rule.id),
+        "status": status,
+        "certainty": rule.certainty,
+        "conditions": checks,
+        "failed": failed,
+    }
+
+
+def _step(firing: Firing, book: RuleBook) -> RuleFiring:
+    then = firing.rule.then
+    return RuleFiring(
+        rule=firing.rule.id,
+        pack=book.pack_of(firing.rule.id) if book.has_rule(firing.rule.id) else "",
+        concludes=then.cause if then.cause is not None else str(then.fact),
+        conclusion_kind="cause" if then.cause is not None else "fact",
+        premise=round(firing.premise, 4),
+        certainty=round(firing.certainty, 4),
+        facts=[evidence(f) for f in firing.facts],
+    )

@@ -1,0 +1,35 @@
+"""Everything the engine reasons over for one incident: its signal facts and its observations.
+
+Shared by the pipeline and by WHY-NOT, so an explanation re-derives exactly
+the facts the diagnosis saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from models import Fact, Incident
+from rules.graph import GraphView
+from rules.observations import observe
+from rules.signals import MetricCatalog, SignalSet, extract_signals
+
+
+class PipelineGraph(GraphView, MetricCatalog, Protocol):
+    """What diagnosis needs of the knowledge graph: ranking and remediation plus metric aliases."""
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    signals: SignalSet
+    observations: list[Fact]
+
+    @property
+    def all(self) -> list[Fact]:
+        return [*self.signals.facts, *self.observations]
+
+
+def incident_facts(incident: Incident, kg: PipelineGraph, *, infer_window: bool = False) -> IncidentFacts:
+    """Signals (raises ``rules.signals.SignalError`` without usable metrics) and observations."""
+    signals = extract_signals(incident, kg, infer_window=infer_window)
+    return IncidentFacts(signals, observe(incident, signals.window, signals.facts))

@@ -1,0 +1,137 @@
+"""Rule files are rejected with FILE:LINE:COL rule-id: message, and a bad reload changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules import RuleLoadError, load_rulebook
+from rules.loader import parse_pack
+from tests.rules.fakes import FakeGraph
+
+GOOD = """\
+pack: demo
+rules:
+  - id: cpu_hog
+    title: CPU hog
+    when:
+      all:
+        - signal: cpu_user
+          score: {gte: 3}
+    then: {cause: cpu_saturation}
+    certainty: 0.8
+"""
+
+
+def _errors(tmp_path: Path, *texts: str) -> list[str]:
+    paths = []
+    for i, text in enumerate(texts):
+        path = tmp_path / f"r{i}.yaml"
+        path.write_text(text)
+        paths.append(path)
+    with pytest.raises(RuleLoadError) as caught:
+        load_rulebook(paths, graph=FakeGraph())
+    return [line.replace(str(tmp_path) + "/", "") for line in caught.value.lines]
+
+
+def test_yaml_error_points_at_the_offending_character(tmp_path: Path) -> None:
+    text = GOOD.replace("title: CPU hog", "title: [CPU hog")
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:5:9 -: YAML error: expected ',' or ']', but got ':'",
+    ]
+
+
+def test_unknown_field_points_at_the_key(tmp_path: Path) -> None:
+    text = GOOD.replace("score: {gte: 3}", "scor: {gte: 3}")
+    assert _errors(tmp_path, text) == ["r0.yaml:8:11 cpu_hog: unknown field 'scor' in when.all[0]"]
+
+
+def test_invalid_values_are_reported_all_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("certainty: 0.8", "certainty: 1.5").replace(
+        "- signal: cpu_user", "- signal: cpu_user\n          fact: x"
+    )
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:7:11 cpu_hog: when.all[0]: a condition names exactly one of signal, fact, observation",
+        "r0.yaml:11:16 cpu_hog: certainty: Input should be less than or equal to 1",
+    ]
+
+
+def test_unknown_cause_and_metric(tmp_path: Path) -> None:
+    text = GOOD.replace("cause: cpu_saturation", "cause: cpu_saturaton").replace("cpu_user", "cpu_usr")
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:7:19 cpu_hog: unknown metric 'cpu_usr' (not in the knowledge graph)",
+        "r0.yaml:9:19 cpu_hog: unknown cause 'cpu_saturaton' (not in the knowledge graph)",
+    ]
+
+
+def test_comparison_on_a_string_field(tmp_path: Path) -> None:
+    text = GOOD.replace("score: {gte: 3}", "where: {shape: {gt: 3}}")
+    assert _errors(tmp_path, text) == ["r0.yaml:8:19 cpu_hog: comparison on a string field 'shape'"]
+
+
+def test_cycle_of_derived_facts_and_a_dangling_fact(tmp_path: Path) -> None:
+    text = """\
+pack: loop
+rules:
+  - id: a_from_b
+    title: a
+    when: {all: [{fact: b}]}
+    then: {fact: a}
+    certainty: 0.5
+  - id: b_from_a
+    title: b
+    when: {all: [{fact: a}, {fact: ghost}]}
+    then: {fact: b}
+    certainty: 0.5
+"""
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:10:25 b_from_a: derived facts form a cycle: a -> b -> a",
+        "r0.yaml:10:36 b_from_a: fact 'ghost' is concluded by no rule",
+    ]
+
+
+def test_duplicate_rule_id_across_files(tmp_path: Path) -> None:
+    assert _errors(tmp_path, GOOD, GOOD.replace("pack: demo", "pack: other")) == [
+        "r1.yaml:3:9 cpu_hog: duplicate rule id (first defined at r0.yaml:3:9)",
+    ]
+
+
+def test_duplicate_yaml_key(tmp_path: Path) -> None:
+    assert _errors(tmp_path, GOOD + "    certainty: 0.7\n") == [
+        "r0.yaml:11:5 cpu_hog: duplicate key 'certainty'"
+    ]
+
+
+def test_empty_file_and_missing_path(tmp_path: Path) -> None:
+    assert _errors(tmp_path, "") == [
+        "r0.yaml:1:1 -: a rule file is a mapping with `pack` and `rules`, not an empty file"
+    ]
+    with pytest.raises(RuleLoadError) as caught:
+        load_rulebook([tmp_path / "nope.yaml"], graph=FakeGraph())
+    assert caught.value.lines == [f"{tmp_path}/nope.yaml:1:1 -: no such file or directory"]
+
+
+def test_a_bad_reload_keeps_the_old_book(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(GOOD)
+    book = load_rulebook([path], graph=FakeGraph())
+    path.write_text(GOOD.replace("certainty: 0.8", "certainty: high"))
+    with pytest.raises(RuleLoadError):
+        book = book.reload(graph=FakeGraph())
+    assert [r.id for r in book.rules] == ["cpu_hog"] and book.rule("cpu_hog").certainty == 0.8
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab:-[]{}\n #'\"\t0.,&*!|>"), max_size=80))
+def test_any_text_is_either_a_pack_or_located_problems(text: str) -> None:
+    """The parser never raises anything but RuleLoadError, and every problem has a real position."""
+    try:
+        parse_pack(text, "x.yaml")
+    except RuleLoadError as exc:
+        lines = text.splitlines() or [""]
+        assert exc.problems
+        for p in exc.problems:
+            assert p.file == "x.yaml" and 1 <= p.line <= len(lines) + 1 and p.col >= 1

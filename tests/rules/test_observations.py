@@ -1,0 +1,215 @@
+"""Observations from statements, locks, events, settings and the instance; parsers under hypothesis."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models import Event, Fact, Instance, LockWait, SqlDigest, TimeWindow
+from rules.observations import (
+    EVENT_LEAD_S,
+    TOP_SQL_LIMIT,
+    event_facts,
+    instance_fact,
+    lock_wait_fact,
+    observe,
+    parse_setting,
+    settings_fact,
+    sql_shape,
+    top_sql_facts,
+)
+from sources.importers import load_incident
+from tests.rules.signal_support import PACKS
+
+
+@pytest.mark.parametrize(
+    ("sql", "statement", "joins", "subqueries", "correlated"),
+    [
+        ("SELECT * FROM orders WHERE email = $1", "select", 0, 0, False),
+        ("select a.x from a, b, c where a.id = b.id and b.id = c.id", "select", 2, 0, False),
+        (
+            "SELECT o.id FROM orders o JOIN items i ON i.o = o.id LEFT JOIN p ON p.id = i.p",
+            "select",
+            2,
+            0,
+            False,
+        ),
+        ("SELECT * FROM t WHERE id IN (SELECT id FROM u WHERE u.flag)", "select", 0, 1, False),
+        (
+            "SELECT c.id FROM customers c WHERE c.credit > (SELECT avg(o.total) FROM orders o "
+            "WHERE o.customer_id = c.id)",
+            "select",
+            0,
+            1,
+            True,
+        ),
+        ("INSERT INTO t (a) SELECT a FROM s", "insert", 0, 1, False),
+        ("UPDATE t SET a = 'select x from y' WHERE id = $1", "update", 0, 0, False),
+        ("ALTER TABLE t ADD COLUMN x int", "ddl", 0, 0, False),
+        ("", "other", 0, 0, False),
+    ],
+)
+def test_sql_shape(sql: str, statement: str, joins: int, subqueries: int, correlated: bool) -> None:
+    shape = sql_shape(sql)
+    assert (shape["statement"], shape["joins"], shape["subqueries"], shape["correlated_subquery"]) == (
+        statement,
+        joins,
+        subqueries,
+        correlated,
+    )
+
+
+def test_top_sql_ranks_by_time_and_derives_ratios() -> None:
+    digests = [
+        SqlDigest(
+            digest="small", text="SELECT 1", calls=10, total_time_ms=100.0, rows_examined=10, rows_sent=10
+        ),
+        SqlDigest(
+            digest="scan",
+            text="SELECT * FROM big WHERE note LIKE $1",
+            calls=50,
+            total_time_ms=900.0,
+            rows_examined=5_000_000,
+            rows_sent=500,
+            no_index_used=50,
+            temp_disk_tables=5,
+            shared_blks_hit=300,
+            shared_blks_read=100,
+            plan_time_ms=100.0,
+        ),
+    ]
+    first, second = top_sql_facts(digests)
+    assert (first.attrs["digest"], first.attrs["rank"], second.attrs["digest"]) == ("scan", 1.0, "small")
+    assert first.attrs["share_of_time"] == 0.9 and second.attrs["share_of_time"] == 0.1
+    assert first.attrs["rows_examined_per_sent"] == 10_000.0
+    assert first.attrs["no_index_share"] == 1.0 and first.attrs["temp_disk_tables_per_call"] == 0.1
+    assert first.attrs["cache_hit_ratio"] == 0.75 and first.attrs["plan_share"] == 0.1
+    assert first.attrs["mean_ms"] == 18.0 and first.attrs["rows_sent_per_call"] == 10.0
+    assert "cache_hit_ratio" not in second.attrs  # not measured, not invented
+    assert first.kind == "observation" and first.name == "top_sql" and "90%" in first.text
+
+
+def test_top_sql_keeps_the_heaviest_few() -> None:
+    digests = [SqlDigest(digest=f"d{i}", text="SELECT 1", total_time_ms=float(i)) for i in range(25)]
+    facts = top_sql_facts(digests)
+    assert len(facts) == TOP_SQL_LIMIT and facts[0].attrs["digest"] == "d24"
+
+
+def test_lock_waits_name_idle_blockers() -> None:
+    waits = [
+        LockWait(waiting_session="a", blocking_session="x", wait_s=3.0, object="t1", blocking_state="active"),
+        LockWait(
+            waiting_session="b",
+            blocking_session="y",
+            wait_s=9.5,
+            object="t1",
+            blocking_state="idle in transaction",
+        ),
+        LockWait(
+            waiting_session="c",
+            blocking_session="y",
+            wait_s=1.5,
+            object="t2",
+            blocking_state="idle in transaction",
+        ),
+    ]
+    fact = lock_wait_fact(waits)
+    assert fact is not None
+    assert fact.attrs == {
+        "count": 3.0,
+        "sessions_waiting": 3.0,
+        "blockers": 2.0,
+        "max_wait_s": 9.5,
+        "total_wait_s": 14.0,
+        "blockers_idle_in_transaction": 1.0,
+        "top_blocker_share": 0.6667,
+        "objects": 2.0,
+    }
+    assert lock_wait_fact([]) is None
+
+
+def test_events_relative_to_the_window() -> None:
+    window = TimeWindow(start=1000.0, end=2000.0)
+    events = [
+        Event(time=1500.0, kind="failover"),
+        Event(time=1000.0 - EVENT_LEAD_S, kind="config_change", details={"parameter": "work_mem"}),
+        Event(time=100.0, kind="deploy"),
+        Event(time=2500.0, kind="reboot"),
+    ]
+    got = [
+        (f.attrs["kind"], f.attrs["in_window"], f.attrs["near_window"]) for f in event_facts(events, window)
+    ]
+    assert got == [
+        ("failover", True, True),
+        ("config_change", False, True),
+        ("deploy", False, False),
+        ("reboot", False, False),
+    ]
+    assert event_facts(events[1:2], window)[0].attrs["parameter"] == "work_mem"
+    assert "in_window" not in event_facts(events, None)[0].attrs
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("100", 100.0),
+        ("4MB", 4 * 1024**2),
+        ("1GB", 1024**3),
+        ("128kB", 128 * 1024),
+        ("30s", 30_000.0),
+        ("5min", 300_000.0),
+        ("200ms", 200.0),
+        ("on", 1.0),
+        ("OFF", 0.0),
+        ("0.9", 0.9),
+        ("utf8", None),
+        ("12 furlongs", None),
+    ],
+)
+def test_parse_setting(text: str, value: float | None) -> None:
+    assert parse_setting(text) == value
+
+
+@given(st.integers(min_value=0, max_value=10**6), st.sampled_from(["kB", "MB", "GB"]))
+def test_memory_settings_are_bytes(n: int, unit: str) -> None:
+    factor = {"kB": 1024, "MB": 1024**2, "GB": 1024**3}[unit]
+    assert parse_setting(f"{n}{unit}") == n * factor
+
+
+@given(st.text(max_size=30))
+def test_any_setting_text_parses_or_is_none(text: str) -> None:
+    value = parse_setting(text)
+    assert value is None or isinstance(value, float)
+
+
+def test_settings_use_signal_peaks_for_headroom() -> None:
+    peak = Fact(kind="signal", name="open_connections", attrs={"peak": 950.0})
+    fact = settings_fact({"max_connections": "1000", "work_mem": "4MB", "timezone": "UTC"}, [peak])
+    assert fact is not None
+    assert fact.attrs == {"max_connections": 1000.0, "work_mem": 4194304.0, "connections_used_share": 0.95}
+    assert settings_fact({}) is None
+
+
+def test_instance_reports_iops_headroom() -> None:
+    reads = Fact(kind="signal", name="read_iops", attrs={"anomaly": 2000.0})
+    writes = Fact(kind="signal", name="write_iops", attrs={"anomaly": 700.0})
+    fact = instance_fact(
+        Instance(engine="postgres", vcpu=4, provisioned_iops=3000, storage_type="io1"), [reads, writes]
+    )
+    assert fact.attrs == {
+        "engine": "postgres",
+        "vcpu": 4.0,
+        "storage_type": "io1",
+        "provisioned_iops": 3000.0,
+        "iops_used_share": 0.9,
+    }
+
+
+def test_observe_a_real_incident_file() -> None:
+    incident = load_incident(PACKS / "cases" / "pg_idle_in_transaction.json")
+    facts = observe(incident)
+    names = [f.name for f in facts]
+    assert names == ["lock_waits", "instance"]
+    assert facts[0].attrs["blockers_idle_in_transaction"] == 1.0
+    assert facts[0].attrs["count"] == 4.0

@@ -1,0 +1,98 @@
+"""From an incident to a ranked, explained Diagnosis, on a synthetic recording with a known answer."""
+
+from __future__ import annotations
+
+from models import Fact
+from rules import diagnose_with_rules
+from rules.certainty import condition_strength
+from rules.explain import why_not
+from rules.render import how_text, json_record, why_not_text
+from tests.rules.fakes import FakeCatalogGraph, book_from, incident
+from tests.rules.test_engine import CHAIN
+
+KG = FakeCatalogGraph()
+
+
+def test_cpu_jump_is_diagnosed_with_its_chain_and_evidence() -> None:
+    book = book_from(CHAIN, lint_with=KG)
+    d = diagnose_with_rules(incident({"cpu_user": 3.0, "latency": 2.5}, labels=["cpu_saturation"]), book, KG)
+    assert d.path == "rules" and d.errors == [] and d.labels == ["cpu_saturation"]
+    assert not d.window_inferred and d.window is not None and (d.window.start, d.window.end) == (100, 129)
+    [finding] = d.causes
+    assert finding.cause == "cpu_saturation" and finding.title == "Cpu saturation"
+    assert finding.rules == ["cpu_bound", "lat_and_threads", "cpu_hot"]
+    assert [(s.rule, s.concludes, s.conclusion_kind) for s in finding.chain] == [
+        ("cpu_hot", "cpu_hot", "fact"),
+        ("cpu_bound", "cpu_saturation", "cause"),
+        ("lat_and_threads", "cpu_saturation", "cause"),
+    ]
+    assert [(e.kind, e.name) for e in finding.evidence] == [("signal", "cpu_user"), ("signal", "latency")]
+    assert finding.evidence[0].values["ratio"] == 3.0
+    assert [r.id for r in finding.remediations] == ["fix_cpu_saturation"]
+    record = json_record(d)
+    assert list(record) == ["incident", "path", "causes", "elapsed_ms", "window_inferred"]
+    assert record["causes"][0]["rules"] == finding.rules
+    text = how_text(d)
+    assert "rule cpu_hot => fact cpu_hot" in text and "cpu_user [level_shift]: baseline=20" in text
+
+
+def test_nothing_moved_is_inconclusive() -> None:
+    d = diagnose_with_rules(incident({}), book_from(CHAIN), KG)
+    assert (d.path, d.causes, d.errors) == ("inconclusive", [], [])
+    assert len(d.signals) == len(KG.metrics)
+
+
+def test_an_incident_without_samples_is_inconclusive_with_a_reason() -> None:
+    empty = incident({}).model_copy(update={"metrics": []})
+    d = diagnose_with_rules(empty, book_from(CHAIN), KG)
+    assert d.path == "inconclusive" and d.errors == ["incident synthetic-1 has no metric samples"]
+
+
+def test_disabled_rules_and_observations_from_the_planner() -> None:
+    book = book_from(
+        CHAIN
+        + """
+  - id: slow_query_seen
+    title: A planner tool saw a full scan
+    when:
+      all:
+        - observation: full_scan
+          where: {rows: {gt: 1000}}
+    then: {cause: missing_index}
+    certainty: 0.7
+"""
+    )
+    seen = Fact(kind="observation", name="full_scan", attrs={"rows": 5000.0}, source="s1")
+    d = diagnose_with_rules(
+        incident({"cpu_user": 3.0, "latency": 2.5}),
+        book,
+        KG,
+        disabled_rules=frozenset({"cpu_bound", "lat_and_threads"}),
+        extra_facts=[seen],
+    )
+    assert [(c.cause, c.certainty) for c in d.causes] == [("missing_index", 0.7)]
+
+
+def test_why_not_names_the_failed_test_and_the_value_seen() -> None:
+    book = book_from(CHAIN)
+    case = incident({"latency": 2.5})  # slower, but the CPU did not move
+    d = diagnose_with_rules(case, book, KG)
+    assert [c.cause for c in d.causes] == []
+    why = why_not(case, "cpu_saturation", book, KG)
+    assert [r["rule"] for r in why.rules] == ["cpu_bound", "lat_and_threads"]
+    cpu_bound = why.rules[0]
+    assert cpu_bound["status"] == "failed"
+    assert cpu_bound["failed"] == ["fact cpu_hot present=false (needs is true)"]
+    nested = cpu_bound["conditions"][0]["because"][0]
+    assert nested["rule"] == "cpu_hot" and nested["conditions"][0]["tests"] == ["score=0 (needs >= 3)"]
+    assert why.rules[1]["failed"] == ["none of [signal threads_running, signal cpu_user] held"]
+    assert why_not(d, "cpu_saturation", book, KG).rules == why.rules
+    assert why_not_text(why).startswith("why not cpu_saturation: cpu_saturation was not concluded; ")
+
+
+def test_a_condition_asking_for_a_steady_metric_draws_strength_from_its_steadiness() -> None:
+    from models import Condition
+
+    steady = Fact(kind="signal", name="cpu_wait", attrs={"confidence": 0.1, "direction": "none"})
+    assert condition_strength(steady, Condition(signal="cpu_wait", direction="none")) == 0.9
+    assert condition_strength(steady, Condition(signal="cpu_wait")) == 0.1
