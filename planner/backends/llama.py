@@ -67,24 +67,27 @@ class LlamaModel:
         if self._llm is None:
             try:
                 from llama_cpp import Llama
+                from llama_cpp._utils import suppress_stdout_stderr
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise ModelError(f"llama-cpp-python is not importable: {exc}") from exc
             path = self.model_path or default_model_path()
             if not Path(path).is_file():
                 raise ModelError(f"model file not found: {path}")
-            self._llm = Llama(
-                model_path=str(path),
-                n_ctx=self.n_ctx,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                seed=self.seed,
-                verbose=False,
-            )
+            # llama.cpp logs context details to stderr even with verbose=False; keep the CLI's stderr clean.
+            with suppress_stdout_stderr(disable=False):
+                self._llm = Llama(
+                    model_path=str(path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    seed=self.seed,
+                    verbose=False,
+                )
             self.name = f"llama.cpp:{Path(path).name}"
         return self._llm
 
     def _grammar(self, schema: dict[str, Any]) -> Any:
-        from llama_cpp import LlamaGrammar
+        from llama_cpp.llama_grammar import LlamaGrammar
 
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:

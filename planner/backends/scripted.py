@@ -59,7 +59,9 @@ class ScriptedModel:
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
     ) -> Completion:
-        self.calls.append(ScriptedCall("complete", prompt, grammar_schema=grammar_schema, max_tokens=max_tokens))
+        self.calls.append(
+            ScriptedCall("complete", prompt, grammar_schema=grammar_schema, max_tokens=max_tokens)
+        )
         text = self._next(prompt)
         if cancel is not None and cancel.is_set():
             raise ModelCancelled("cancelled")

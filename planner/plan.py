@@ -1,0 +1,241 @@
+"""Plans: code owns the structure, the model only picks which of the graph's checks to run.
+
+DESIGN.md records that the small base model fills free-form plans poorly (it
+made every step depend on itself), so the model never writes a plan. The graph
+proposes hypotheses (candidate causes of the observed symptoms) and the checks
+that best separate them; the model chooses among those checks, either by
+likelihood (``strategy="choose"``) or as schema-constrained JSON whose enum is
+the offered check ids (``strategy="json"``). Invalid JSON gets one repair
+attempt; after that, or on any model failure, the graph's own best checks are
+the plan. Every plan is validated the same way whoever made it: registry
+tools, arguments valid for the tool, dependencies that exist, no cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from models import Fact, Plan, PlanStep
+from planner import prompts
+from planner.backends.base import ModelError
+from planner.budget import BudgetExceeded
+from planner.config import PlannerConfig
+from planner.graph import CheckLike, GraphView
+from planner.session import ModelSession
+from planner.tools.base import ToolArgsError, ToolRegistry
+
+PlanSource = Literal["model", "repaired", "graph"]
+MAX_STEPS = 12
+
+
+class PlanError(ValueError):
+    """A plan (or the model's answer it was built from) is not acceptable."""
+
+
+@dataclass
+class Hypotheses:
+    symptoms: list[str]
+    candidates: list[tuple[str, float]]
+
+    @property
+    def causes(self) -> list[str]:
+        return [c for c, _ in self.candidates]
+
+
+@dataclass
+class PlanOutcome:
+    plan: Plan
+    source: PlanSource
+    offered: list[str]
+    chosen: list[str]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def first_layer(self) -> list[str]:
+        """Check ids of the steps that depend on nothing (what tool-selection accuracy measures)."""
+        first = {s.id for s in self.plan.steps if not s.depends_on}
+        return [
+            cid for sid, cid in zip(_step_ids(len(self.chosen)), self.chosen, strict=True) if sid in first
+        ]
+
+
+def _step_ids(n: int) -> list[str]:
+    return [f"s{i}" for i in range(1, n + 1)]
+
+
+def hypotheses(graph: GraphView, signals: list[Fact], max_candidates: int) -> Hypotheses:
+    """Candidate causes of what was observed; every cause when nothing was (so the model still has options)."""
+    symptoms = sorted(graph.observed_symptoms(signals))
+    ranked = graph.candidate_causes(set(symptoms))[:max_candidates]
+    if not ranked:
+        ranked = [(c, 0.0) for c in graph.cause_ids()]
+    return Hypotheses(symptoms=symptoms, candidates=ranked)
+
+
+def validate_plan(plan: Plan, registry: ToolRegistry) -> nx.DiGraph:
+    """The plan's DAG; ``PlanError`` names the first problem (unknown tool, bad args, missing dep, cycle)."""
+    ids = [s.id for s in plan.steps]
+    if len(set(ids)) != len(ids):
+        raise PlanError("duplicate step ids")
+    dag = nx.DiGraph()
+    for step in plan.steps:
+        try:
+            registry.validate(step.tool, step.args)
+        except ToolArgsError as exc:
+            raise PlanError(f"step {step.id}: {exc}") from None
+        dag.add_node(step.id)
+    for step in plan.steps:
+        for dep in step.depends_on:
+            if dep not in dag:
+                raise PlanError(f"step {step.id} depends on unknown step {dep[:20]!r}")
+            dag.add_edge(dep, step.id)
+    if not nx.is_directed_acyclic_graph(dag):
+        cycle = nx.find_cycle(dag)
+        raise PlanError(f"dependency cycle: {' -> '.join(str(a) for a, _ in cycle)}")
+    return dag
+
+
+def build_plan(checks: Sequence[CheckLike], rationale: str) -> Plan:
+    """First layer: the chosen checks (independent, run in parallel). Second: what moved with the
+    first metric that moved — a follow-up that only makes sense once that metric was looked at."""
+    steps = [
+        PlanStep(id=sid, tool=c.tool, args=dict(c.args))
+        for sid, c in zip(_step_ids(len(checks)), checks, strict=True)
+    ]
+    metric_steps = [
+        (s, c) for s, c in zip(steps, checks, strict=True) if c.tool == "compare_window" and c.metric
+    ]
+    already = {(s.tool, json.dumps(s.args, sort_keys=True)) for s in steps}
+    if metric_steps and len(steps) < MAX_STEPS:
+        step, check = metric_steps[0]
+        args = {"metric": check.metric}
+        if ("correlated_metrics", json.dumps(args, sort_keys=True)) not in already:
+            steps.append(
+                PlanStep(id=f"s{len(steps) + 1}", tool="correlated_metrics", args=args, depends_on=[step.id])
+            )
+    return Plan(steps=steps, rationale=rationale[:300])
+
+
+class _JsonChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checks: list[str] = Field(min_length=1)
+
+
+def parse_choice(text: str, offered: Sequence[str], size: int) -> list[str]:
+    """The check ids of a JSON answer, in order, without repeats; ``PlanError`` if any is not offered."""
+    try:
+        answer = _JsonChoice.model_validate_json(text.strip() or "{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PlanError(f"not the expected JSON: {first['msg']}") from None
+    unknown = [c for c in answer.checks if c not in offered]
+    if unknown:
+        raise PlanError(f"unknown check {unknown[0][:40]!r}")
+    seen: list[str] = []
+    for c in answer.checks:
+        if c not in seen:
+            seen.append(c)
+    return seen[:size]
+
+
+def choice_schema(offered: Sequence[str], size: int) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {
+            "checks": {"type": "array", "items": {"enum": list(offered)}, "minItems": 1, "maxItems": size}
+        },
+        "required": ["checks"],
+        "additionalProperties": False,
+    }
+
+
+class Planner:
+    def __init__(
+        self, session: ModelSession, registry: ToolRegistry, graph: GraphView, config: PlannerConfig
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.graph = graph
+        self.config = config
+
+    def offered_checks(self, hyp: Hypotheses) -> list[CheckLike]:
+        """The graph's best checks for the candidates, minus any the registry would reject."""
+        out: list[CheckLike] = []
+        for check in self.graph.best_checks(hyp.causes, k=self.config.max_checks * 2):
+            try:
+                self.registry.validate(check.tool, dict(check.args))
+            except ToolArgsError:
+                continue
+            out.append(check)
+            if len(out) == self.config.max_checks:
+                break
+        return out
+
+    def propose(self, hyp: Hypotheses, prefix: str) -> PlanOutcome:
+        checks = self.offered_checks(hyp)
+        by_id = {c.id: c for c in checks}
+        offered = list(by_id)
+        if not checks:
+            plan = Plan(steps=[PlanStep(id="s1", tool="kg_candidates")], rationale="no checks to choose from")
+            validate_plan(plan, self.registry)
+            return PlanOutcome(plan, "graph", [], [])
+        errors: list[str] = []
+        source: PlanSource = "model"
+        try:
+            if self.config.strategy == "choose":
+                chosen = self._choose(prefix, checks, errors)
+            else:
+                chosen, source = self._json(prefix, checks, errors)
+        except (ModelError, PlanError, BudgetExceeded) as exc:
+            errors.append(f"planner: {exc}")
+            chosen, source = [], "graph"
+        if not chosen:
+            chosen, source = offered[: self.config.plan_size], "graph"
+        plan = build_plan([by_id[c] for c in chosen], rationale=f"{source}: {', '.join(chosen)}")
+        validate_plan(plan, self.registry)
+        return PlanOutcome(plan, source, offered, chosen, errors)
+
+    def _choose(self, prefix: str, checks: list[CheckLike], errors: list[str]) -> list[str]:
+        """One likelihood choice per pick; a failure after the first pick keeps the picks made."""
+        pairs = [(c.id, c.title) for c in checks]
+        chosen: list[str] = []
+        while len(chosen) < min(self.config.plan_size, len(pairs)):
+            options = [cid for cid, _ in pairs if cid not in chosen]
+            if len(options) == 1:
+                chosen.append(options[0])
+                break
+            prompt = prefix + prompts.plan_question(pairs, chosen)
+            try:
+                chosen.append(self.session.choose("plan", prompt, options).option)
+            except (ModelError, BudgetExceeded) as exc:
+                if not chosen:
+                    raise
+                errors.append(f"planner: stopped after {len(chosen)} picks: {exc}")
+                break
+        return chosen
+
+    def _json(self, prefix: str, checks: list[CheckLike], errors: list[str]) -> tuple[list[str], PlanSource]:
+        pairs = [(c.id, c.title) for c in checks]
+        offered = [cid for cid, _ in pairs]
+        size = min(self.config.plan_size, len(offered))
+        schema = choice_schema(offered, size)
+        prompt = prefix + prompts.plan_json_question(pairs, size)
+        out = self.session.complete("plan", prompt, max_tokens=24 * size + 16, grammar_schema=schema)
+        try:
+            return parse_choice(out.text, offered, size), "model"
+        except PlanError as exc:
+            errors.append(f"plan answer invalid: {exc}")
+            repair = prompt + out.text.strip()[:200] + prompts.repair_note(str(exc))
+        out = self.session.complete("plan-repair", repair, max_tokens=24 * size + 16, grammar_schema=schema)
+        try:
+            return parse_choice(out.text, offered, size), "repaired"
+        except PlanError as exc:
+            errors.append(f"repaired plan answer invalid: {exc}")
+            return [], "graph"

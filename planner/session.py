@@ -1,0 +1,106 @@
+"""Every model call of an investigation goes through here: budget, cancellation, validation, trace.
+
+Backends stay dumb; this one place guarantees that no call escapes the budget
+or the trace, and that a ``choose`` answer outside the offered options (a
+misbehaving backend or a scripted attack) is rejected rather than acted on.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from models import TraceEvent
+from planner.backends.base import Choice, Completion, Model, ModelError
+from planner.budget import BudgetMeter
+from planner.trace import TraceRecorder
+
+
+class ModelSession:
+    def __init__(self, model: Model, meter: BudgetMeter, trace: TraceRecorder) -> None:
+        self.model = model
+        self.meter = meter
+        self.trace = trace
+
+    def complete(
+        self,
+        purpose: str,
+        prompt: str,
+        *,
+        max_tokens: int,
+        grammar_schema: dict[str, Any] | None = None,
+        stop: tuple[str, ...] = (),
+    ) -> Completion:
+        self.meter.take_model_call()
+        max_tokens = max(1, min(max_tokens, self.meter.remaining_tokens()))
+        started = self.trace.now_ms()
+        t0 = time.perf_counter()
+        try:
+            out = self.model.complete(
+                prompt,
+                max_tokens=max_tokens,
+                grammar_schema=grammar_schema,
+                stop=stop,
+                cancel=self.meter.cancel,
+            )
+        except ModelError as exc:
+            self._record_failure(f"{purpose}:complete", prompt, started, t0, exc)
+            raise
+        self.meter.add_tokens(out.prompt_tokens + out.completion_tokens)
+        self.trace.record(
+            TraceEvent(
+                kind="model",
+                name=f"{purpose}:complete",
+                started_ms=started,
+                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
+                input={
+                    "prompt": prompt,
+                    "max_tokens": max_tokens,
+                    "schema": grammar_schema,
+                    "model": self.model.name,
+                },
+                output=out.text,
+                prompt_tokens=out.prompt_tokens,
+                completion_tokens=out.completion_tokens,
+            )
+        )
+        return out
+
+    def choose(self, purpose: str, prompt: str, options: list[str]) -> Choice:
+        self.meter.take_model_call()
+        started = self.trace.now_ms()
+        t0 = time.perf_counter()
+        try:
+            out = self.model.choose(prompt, options, cancel=self.meter.cancel)
+            if out.option not in options:
+                raise ModelError(f"model chose {out.option[:60]!r}, which is not one of the options")
+        except ModelError as exc:
+            self._record_failure(f"{purpose}:choose", prompt, started, t0, exc)
+            raise
+        self.meter.add_tokens(out.prompt_tokens + out.completion_tokens)
+        self.trace.record(
+            TraceEvent(
+                kind="model",
+                name=f"{purpose}:choose",
+                started_ms=started,
+                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
+                input={"prompt": prompt, "options": options, "model": self.model.name},
+                output={"option": out.option, "scores": out.scores},
+                prompt_tokens=out.prompt_tokens,
+                completion_tokens=out.completion_tokens,
+            )
+        )
+        return out
+
+    def _record_failure(self, name: str, prompt: str, started: float, t0: float, exc: Exception) -> None:
+        self.trace.record(
+            TraceEvent(
+                kind="model",
+                name=name,
+                started_ms=started,
+                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
+                input={"prompt": prompt, "model": self.model.name},
+                ok=False,
+                error=str(exc),
+            )
+        )

@@ -1,0 +1,17 @@
+"""Read-only tools a plan may call, over an incident file or (later) a live server."""
+
+from planner.tools.base import NoArgs, Tool, ToolArgsError, ToolContext, ToolOutput, ToolRegistry
+from planner.tools.datasource import DataSource, IncidentSource
+from planner.tools.registry import default_registry
+
+__all__ = [
+    "DataSource",
+    "IncidentSource",
+    "NoArgs",
+    "Tool",
+    "ToolArgsError",
+    "ToolContext",
+    "ToolOutput",
+    "ToolRegistry",
+    "default_registry",
+]

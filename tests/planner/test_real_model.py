@@ -1,0 +1,47 @@
+"""The one test that runs the bundled GGUF: only what a real model guarantees is checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge_graph import load_default_graph
+from models import Plan
+from planner.backends.llama import LlamaModel
+from planner.config import BudgetLimits, PlannerConfig
+from planner.evaluation import plan_note
+from planner.plan import validate_plan
+from planner.runner import triage_incident
+from planner.tools import default_registry
+from rules import RuleBook
+from sources.importers import load_incident
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "lock_contention-01.json"
+
+
+@pytest.mark.model
+def test_bundled_model_plans_runs_tools_and_concludes() -> None:
+    kg = load_default_graph()
+    incident = load_incident(EXAMPLE)
+    config = PlannerConfig(plan_size=2, budget=BudgetLimits(model_calls=4, wall_s=120.0))
+    dx = triage_incident(incident, RuleBook.empty(), kg, config=config, model=LlamaModel(threads=2, seed=0))
+
+    note = plan_note(dx)
+    assert note is not None
+    plan = Plan.model_validate(note["plan"])
+    validate_plan(plan, default_registry())
+    assert note["source"] == "model"
+    assert set(note["chosen"]) <= set(note["offered"])
+
+    assert dx.path in {"llm", "inconclusive"}
+    assert {c.cause for c in dx.causes} <= set(kg.cause_ids())
+    reflection = next(e.output for e in dx.trace if (e.kind, e.name) == ("note", "reflection"))
+    assert reflection["proposed"][0]["cause"] in {*kg.cause_ids(), "inconclusive"}
+
+    model_calls = [e for e in dx.trace if e.kind == "model"]
+    assert [e.name for e in model_calls] == ["plan:choose", "plan:choose", "reflect:choose"]
+    assert all(e.ok and e.input["prompt"] and e.prompt_tokens and e.completion_tokens for e in model_calls)
+    tools = [e for e in dx.trace if e.kind == "tool"]
+    assert sorted(e.input["step"] for e in tools) == sorted(s.id for s in plan.steps)
+    assert [e.name for e in dx.trace if e.kind == "rules"] == ["rules-with-planner-facts"]
