@@ -9,9 +9,10 @@ remediations.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from models import CauseFinding, Diagnosis
+if TYPE_CHECKING:
+    from models import CauseFinding, Diagnosis
 
 ExportFormat = Literal["markdown", "json"]
 SUFFIX: dict[ExportFormat, str] = {"markdown": ".diagnosis.md", "json": ".diagnosis.json"}

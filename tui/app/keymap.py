@@ -47,7 +47,7 @@ def parse_keymap(text: str, source: str) -> dict[str, str]:
         raise KeymapError(f"{source}: not valid TOML: {exc}") from exc
     table = data.get("keymap", {})
     if not isinstance(table, dict):
-        raise KeymapError(f"{source}: [keymap] must be a table of binding id = \"keys\"")
+        raise KeymapError(f'{source}: [keymap] must be a table of binding id = "keys"')
     keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if not isinstance(keys, str) or not keys.strip():

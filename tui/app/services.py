@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from models import Diagnosis, Incident, Plan, Remediation, WhyNot
+if TYPE_CHECKING:
+    from models import Diagnosis, Incident, Plan, Remediation, WhyNot
 
 StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
 
@@ -83,10 +84,20 @@ class RuleTestOutcome:
 
 
 @dataclass(frozen=True)
+class KgMetric:
+    """A metric that shows a symptom when it moves in ``direction`` (``up`` or ``down``)."""
+
+    id: str
+    direction: str
+
+
+@dataclass(frozen=True)
 class KgSymptom:
+    """A symptom; one without metrics is shown only by a planner check."""
+
     id: str
     title: str
-    metrics: tuple[str, ...]
+    metrics: tuple[KgMetric, ...]
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ class StepUpdate:
     tool: str
     state: StepState
     summary: str = ""
+    depends_on: tuple[str, ...] = ()
 
 
 class InvestigationListener(Protocol):

@@ -1,0 +1,37 @@
+"""``sleuth tui`` argument handling: usage errors exit 2 with one line, and the app is built as run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from tui.app.app import SleuthApp
+from tui.app.core_services import CoreServices
+from tui.cli import main
+from tui.commands.app_cli import build_app
+
+
+def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["tui", str(tmp_path / "absent")]) == 2
+    assert capsys.readouterr().err == f"{tmp_path / 'absent'}: no such file or directory\n"
+
+
+def test_bad_keymap_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "keys.toml"
+    config.write_text('[keymap]\n"sleuth.quit" = 1\n')
+    assert main(["tui", str(tmp_path), "--config", str(config)]) == 2
+    assert capsys.readouterr().err == f"{config}: keymap.sleuth.quit must be a non-empty key string\n"
+
+
+def test_build_app_uses_core_services_the_path_and_the_keymap(tmp_path: Path) -> None:
+    config = tmp_path / "keys.toml"
+    config.write_text('[keymap]\n"sleuth.quit" = "ctrl+q"\n')
+    args = argparse.Namespace(path=str(tmp_path), config=config, rules=[tmp_path / "rules"])
+    app = build_app(args)
+    assert isinstance(app, SleuthApp)
+    assert isinstance(app.state.services, CoreServices)
+    assert app.state.services.rule_paths == [tmp_path / "rules"]
+    assert app.state.root == tmp_path
+    assert app.user_keymap == {"sleuth.quit": "ctrl+q"}

@@ -1,0 +1,1 @@
+"""sleuth's screens: one module per flow."""

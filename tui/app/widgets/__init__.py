@@ -1,0 +1,1 @@
+"""Widgets sleuth's screens share."""
