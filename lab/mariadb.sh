@@ -52,6 +52,12 @@ GRANT ALL ON sleuth_lab.* TO 'sleuth_lab'@'127.0.0.1';
 CREATE USER IF NOT EXISTS 'sleuth_monitor'@'127.0.0.1' IDENTIFIED BY '$LAB_MONITOR_PASSWORD';
 GRANT PROCESS, REPLICATION CLIENT ON *.* TO 'sleuth_monitor'@'127.0.0.1';
 GRANT SELECT ON performance_schema.* TO 'sleuth_monitor'@'127.0.0.1';
+-- The lab user may kill sessions (to test a server "going away") and read performance_schema
+-- (to prove the monitor user only ever ran reads). A user with no monitoring grant at all shows
+-- how the collector degrades on a missing privilege.
+GRANT CONNECTION ADMIN, PROCESS ON *.* TO 'sleuth_lab'@'127.0.0.1';
+GRANT SELECT ON performance_schema.* TO 'sleuth_lab'@'127.0.0.1';
+CREATE USER IF NOT EXISTS 'sleuth_noprivs'@'127.0.0.1' IDENTIFIED BY '$LAB_MONITOR_PASSWORD';
 FLUSH PRIVILEGES;
 SQL
 }

@@ -15,6 +15,7 @@ pg_running() {
 }
 
 pg_psql() {
+  PGOPTIONS="-c client_min_messages=warning" \
   lab_as "$LAB_RUN_AS_PG" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$(cat "$PG_PORT_FILE")" -U postgres "$@"
 }
 
@@ -61,6 +62,9 @@ ALTER ROLE sleuth_monitor PASSWORD '$LAB_MONITOR_PASSWORD';
 ALTER ROLE sleuth_monitor SET default_transaction_read_only = on;
 ALTER DATABASE sleuth_lab OWNER TO sleuth_lab;
 GRANT pg_monitor TO sleuth_monitor;
+-- The lab user may end sessions (to test a server "going away") and read every role's statements
+-- (to prove the monitor role only ever ran reads).
+GRANT pg_signal_backend, pg_read_all_stats TO sleuth_lab;
 SQL
   pg_psql -d sleuth_lab -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   pg_psql -d sleuth_lab -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC" >/dev/null

@@ -1,0 +1,85 @@
+"""A psycopg 3 session that can only read, with a statement timeout, for the PostgreSQL collector."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from sources.live.dsn import Dsn
+from sources.live.errors import CollectError, ConnectionLost, QueryFailed
+from sources.live.guard import check_read_only
+from sources.live.session import Row
+
+APPLICATION_NAME = "sleuth-collector"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.splitlines()[0].split())
+
+
+class PgSession:
+    """Every statement runs in ``BEGIN READ ONLY`` with ``statement_timeout``; lock waits are capped too."""
+
+    def __init__(self, dsn: Dsn, *, statement_timeout_ms: int = 5000, connect_timeout_s: int = 5) -> None:
+        self._dsn = dsn
+        # Startup options, not SQL: the server applies them before the first statement, so even the
+        # first query is bounded and read-only, and a role without write rights changes nothing.
+        options = (
+            f"-c statement_timeout={statement_timeout_ms} -c lock_timeout=1000 "
+            "-c default_transaction_read_only=on"
+        )
+        try:
+            conn = psycopg.connect(
+                host=dsn.host,
+                port=dsn.port,
+                user=dsn.user or None,
+                password=dsn.password or None,
+                dbname=dsn.database or "postgres",
+                connect_timeout=connect_timeout_s,
+                application_name=APPLICATION_NAME,
+                options=options,
+                autocommit=False,
+                row_factory=dict_row,
+            )
+        except psycopg.Error as exc:
+            raise CollectError(f"cannot connect to {dsn}: {dsn.redact(_first_line(exc))}") from None
+        conn.read_only = True
+        self._conn: psycopg.Connection[dict[str, Any]] = conn
+        self._version = str(conn.info.parameter_status("server_version") or "")
+
+    @property
+    def server_version(self) -> str:
+        return self._version
+
+    def query(self, sql: str) -> list[Row]:
+        check_read_only(sql)
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute(sql.encode())
+                return list(cur.fetchall()) if cur.description else []
+        except psycopg.Error as exc:
+            message = self._dsn.redact(_first_line(exc))
+            if self._conn.broken or self._conn.closed or isinstance(exc, psycopg.InterfaceError):
+                raise ConnectionLost(f"lost the connection to {self._dsn}: {message}") from None
+            self._rollback()
+            raise QueryFailed(message) from None
+
+    def end_snapshot(self) -> None:
+        self._rollback()
+
+    def _rollback(self) -> None:
+        try:
+            self._conn.rollback()
+        except psycopg.Error as exc:
+            raise ConnectionLost(
+                f"lost the connection to {self._dsn}: {self._dsn.redact(_first_line(exc))}"
+            ) from None
+
+    def close(self) -> None:
+        # Closing a dead connection has nothing left to report.
+        with contextlib.suppress(psycopg.Error):
+            self._conn.close()

@@ -1,0 +1,219 @@
+"""The PostgreSQL collector: statistics views into counters, gauges, lock waits and top SQL.
+
+Metric names are ``view.column`` (``pg_stat_database.xact_commit``), the form
+the knowledge graph's aliases use, so the rules read live captures with the
+same vocabulary as imported ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from models import LockWait, SqlDigest
+from sources.live import postgres_queries as q
+from sources.live.dsn import Dsn
+from sources.live.errors import QueryFailed
+from sources.live.host import HostProbe
+from sources.live.pg_session import PgSession
+from sources.live.sample import Sample, ServerInfo
+from sources.live.sections import Section, SectionRunner, number, put_numbers
+from sources.live.session import Session
+
+_DB_COUNTERS = (
+    "xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
+    "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes",
+    "deadlocks", "blk_read_time", "blk_write_time",
+)  # fmt: skip
+_TABLE_COUNTERS = (
+    "seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins", "n_tup_upd", "n_tup_del",
+    "n_tup_hot_upd", "autovacuum_count", "autoanalyze_count",
+)  # fmt: skip
+_TABLE_GAUGES = ("n_live_tup", "n_dead_tup", "max_dead_tup_ratio", "max_seconds_since_autovacuum")
+_BGWRITER_COUNTERS = (
+    "checkpoints_timed", "checkpoints_req", "checkpoint_write_time", "checkpoint_sync_time",
+    "buffers_checkpoint", "buffers_clean", "maxwritten_clean", "buffers_backend", "buffers_alloc",
+)  # fmt: skip
+
+
+def _one(session: Session, sql: str) -> dict[str, object]:
+    rows = session.query(sql)
+    return rows[0] if rows else {}
+
+
+class PostgresCollector:
+    """Reads PostgreSQL's statistics views through a read-only session (``pg_monitor`` is enough)."""
+
+    def __init__(
+        self,
+        dsn: Dsn,
+        *,
+        session_factory: Callable[[Dsn], Session] | None = None,
+        host_probe: HostProbe | None = None,
+    ) -> None:
+        self._dsn = dsn
+        self._factory = session_factory or PgSession
+        self._session: Session | None = None
+        self._host = host_probe if host_probe is not None else (HostProbe() if dsn.is_local else None)
+        self._max_connections: float | None = None
+        self._statements = False
+        self._runner = SectionRunner(
+            [
+                Section("pg_stat_database", self._database),
+                Section("pg_stat_activity", self._activity),
+                Section("pg_locks", self._locks),
+                Section("pg_blocking_pids", self._blocking),
+                Section("pg_stat_user_tables", self._tables),
+                Section("pg_stat_bgwriter", self._bgwriter),
+                Section("pg_stat_wal", self._wal),
+                Section("pg_stat_statements", self._statement_totals),
+            ]
+        )
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def connect(self) -> ServerInfo:
+        session = self._factory(self._dsn)
+        self._session = session
+        try:
+            limits = _one(session, q.CONNECTION_LIMIT)
+            self._max_connections = number(limits.get("max_connections"))
+            self._statements = bool(session.query(q.STATEMENTS_INSTALLED))
+        except QueryFailed as exc:
+            self._runner.notes.append(f"connection limits: not collected ({exc.message})")
+        finally:
+            session.end_snapshot()
+        if not self._statements:
+            self._runner.disable(
+                "pg_stat_statements",
+                f"the pg_stat_statements extension is not installed in database {self._dsn.database or 'postgres'!r}",
+            )
+        local = self._host is not None and self._host.available()
+        return ServerInfo(
+            engine="postgres",
+            version=session.server_version,
+            host=self._dsn.endpoint,
+            vcpu=os.cpu_count() if local else None,
+            memory_gb=self._host.memory_gb() if local and self._host is not None else None,
+            local=local,
+        )
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def _require(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("connect() first")
+        return self._session
+
+    # -- sampling --------------------------------------------------------------------------------
+    def sample(self, now: float) -> Sample:
+        sample = Sample(time=now)
+        self._runner.run(self._require(), sample)
+        if self._host is not None and self._host.available():
+            reading = self._host.read()
+            sample.counters.update(reading.counters)
+            sample.gauges.update(reading.gauges)
+        return sample
+
+    def notes(self) -> list[str]:
+        return list(self._runner.notes)
+
+    def _database(self, session: Session, sample: Sample) -> None:
+        row = _one(session, q.DATABASE)
+        put_numbers(sample.counters, "pg_stat_database", row, _DB_COUNTERS)
+        put_numbers(sample.gauges, "pg_stat_database", row, ("numbackends",))
+        hit, read = number(row.get("blks_hit")), number(row.get("blks_read"))
+        if hit is not None and read is not None:
+            # Cumulative pair kept so the builder can derive the window's hit ratio from deltas.
+            sample.counters["pg_stat_database.blks_total"] = hit + read
+
+    def _activity(self, session: Session, sample: Sample) -> None:
+        row = _one(session, q.ACTIVITY)
+        put_numbers(sample.gauges, "pg_stat_activity", row)
+        total = number(row.get("total"))
+        if total is not None and self._max_connections:
+            # +1: the collector's own connection counts against max_connections too.
+            sample.gauges["pg_stat_activity.connections_used_pct"] = (
+                100.0 * (total + 1) / self._max_connections
+            )
+
+    def _locks(self, session: Session, sample: Sample) -> None:
+        put_numbers(sample.gauges, "pg_locks", _one(session, q.LOCKS))
+
+    def _blocking(self, session: Session, sample: Sample) -> None:
+        rows = session.query(q.BLOCKING)
+        blocked = {str(r["waiting_pid"]) for r in rows}
+        sample.gauges["pg_locks.blocked_sessions"] = float(len(blocked))
+        sample.gauges["pg_locks.blocking_sessions"] = float(len({str(r["blocking_pid"]) for r in rows}))
+        sample.gauges["pg_locks.max_wait_age"] = max((number(r["wait_s"]) or 0.0 for r in rows), default=0.0)
+        sample.lock_waits.extend(
+            LockWait(
+                time=sample.time,
+                waiting_session=str(r["waiting_pid"]),
+                blocking_session=str(r["blocking_pid"]),
+                lock_type=str(r.get("lock_type") or ""),
+                object=str(r["object"]) if r.get("object") is not None else None,
+                wait_s=max(0.0, number(r.get("wait_s")) or 0.0),
+                waiting_query=r.get("waiting_query"),
+                blocking_query=r.get("blocking_query"),
+                blocking_state=r.get("blocking_state"),
+            )
+            for r in rows
+        )
+
+    def _tables(self, session: Session, sample: Sample) -> None:
+        row = _one(session, q.TABLES)
+        put_numbers(sample.counters, "pg_stat_user_tables", row, _TABLE_COUNTERS)
+        put_numbers(sample.gauges, "pg_stat_user_tables", row, _TABLE_GAUGES)
+
+    def _bgwriter(self, session: Session, sample: Sample) -> None:
+        put_numbers(sample.counters, "pg_stat_bgwriter", _one(session, q.BGWRITER), _BGWRITER_COUNTERS)
+
+    def _wal(self, session: Session, sample: Sample) -> None:
+        put_numbers(sample.counters, "pg_stat_wal", _one(session, q.WAL))
+
+    def _statement_totals(self, session: Session, sample: Sample) -> None:
+        put_numbers(sample.counters, "pg_stat_statements", _one(session, q.STATEMENTS_TOTALS))
+
+    # -- snapshots -------------------------------------------------------------------------------
+    def top_sql(self) -> list[SqlDigest]:
+        if not self._statements:
+            return []
+        session = self._require()
+        try:
+            rows = session.query(q.TOP_STATEMENTS)
+        except QueryFailed as exc:
+            self._runner.disable("pg_stat_statements", exc.message)
+            self._statements = False
+            return []
+        finally:
+            session.end_snapshot()
+        return [
+            SqlDigest(
+                digest=str(r["digest"]),
+                text=str(r.get("text") or ""),
+                calls=int(number(r.get("calls")) or 0),
+                total_time_ms=max(0.0, number(r.get("total_exec_time")) or 0.0),
+                mean_time_ms=max(0.0, number(r.get("mean_exec_time")) or 0.0),
+                rows_examined=None,
+                rows_sent=int(number(r.get("rows")) or 0),
+                shared_blks_read=int(number(r.get("shared_blks_read")) or 0),
+                shared_blks_hit=int(number(r.get("shared_blks_hit")) or 0),
+                temp_blks_written=int(number(r.get("temp_blks_written")) or 0),
+                plan_time_ms=max(0.0, number(r.get("total_plan_time")) or 0.0),
+            )
+            for r in rows
+        ]
+
+    def settings(self) -> dict[str, str]:
+        session = self._require()
+        try:
+            rows = session.query(q.SETTINGS)
+        except QueryFailed as exc:
+            self._runner.notes.append(f"pg_settings: not collected ({exc.message})")
+            return {}
+        finally:
+            session.end_snapshot()
+        return {str(r["name"]): str(r["setting"]) for r in rows}
