@@ -1,0 +1,204 @@
+"""Knowledge-graph benchmark: load time, per-query times, and graph-only ranking on DBSherlock.
+
+Run: ``.venv/bin/python bench/bench_kg.py [--repeat N] [--dataset DIR]``.
+Prints a Markdown section for docs/BENCHMARKS.md.
+
+The DBSherlock part ranks the ten DBSherlock causes with equal certainty, so the
+order comes from the graph alone (coverage and missing symptoms) over crude
+signals computed here (median shift over MAD): it measures the graph's content,
+not the rules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge_graph import KnowledgeGraph, load_graph  # noqa: E402
+from models import Fact  # noqa: E402
+
+DATASET = Path("/work/shared/datasets/dbsherlock-tpcc16w")
+DBSHERLOCK = [
+    "poorly_written_query",
+    "poor_physical_design",
+    "workload_spike",
+    "io_saturation",
+    "db_backup",
+    "table_restore",
+    "cpu_saturation",
+    "flush_log_table",
+    "network_congestion",
+    "lock_contention",
+]
+LABELS = {cause.replace("_", " "): cause for cause in DBSHERLOCK} | {
+    "i/o saturation": "io_saturation",
+    "flush log/table": "flush_log_table",
+}
+
+
+def _timeit(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median and 95th percentile in microseconds."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e6)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+
+
+def _cold_load_ms() -> tuple[float, float]:
+    """Import and first load in a fresh interpreter, as ``sleuth`` pays them."""
+    code = (
+        "import time; t0 = time.perf_counter(); import knowledge_graph; t1 = time.perf_counter();"
+        "knowledge_graph.load_default_graph(); t2 = time.perf_counter();"
+        "print((t1 - t0) * 1000, (t2 - t1) * 1000)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    imp, load = out.stdout.split()
+    return float(imp), float(load)
+
+
+def _read_case(path: Path) -> tuple[list[str], Any]:
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], np.array([[float(v) for v in row] for row in rows[1:]])
+
+
+def case_signals(kg: KnowledgeGraph, header: list[str], data: Any, window: tuple[int, int]) -> list[Fact]:
+    """Crude signals: canonical metric columns combined by their aggregate, median shift over MAD."""
+    columns: dict[str, list[Any]] = {}
+    for i, name in enumerate(header):
+        alias = kg.resolve_alias(name)
+        if alias is not None:
+            columns.setdefault(alias.metric, []).append(data[:, i] * alias.scale)
+    inside = np.zeros(len(data), dtype=bool)
+    inside[window[0] : window[1] + 1] = True
+    facts = []
+    for metric, cols in sorted(columns.items()):
+        how = kg.metric_info(metric).aggregate
+        series = (
+            np.mean(cols, axis=0)
+            if how == "mean"
+            else np.sum(cols, axis=0)
+            if how == "sum"
+            else np.max(cols, axis=0)
+        )
+        base, anom = series[~inside], series[inside]
+        med = float(np.median(base))
+        mad = float(np.median(np.abs(base - med))) * 1.4826
+        delta = float(np.median(anom)) - med
+        scale = max(mad, abs(med) * 0.05, 1e-9)
+        z = delta / scale
+        direction = "up" if z > 2 else "down" if z < -2 else "none"
+        facts.append(
+            Fact(
+                kind="signal", name=metric, attrs={"direction": direction, "confidence": min(1.0, abs(z) / 6)}
+            )
+        )
+    return facts
+
+
+def dbsherlock_accuracy(kg: KnowledgeGraph, dataset: Path) -> dict[str, Any]:
+    manifest = json.loads((dataset / "manifest.json").read_text())
+    top1 = top3 = 0
+    confusion: dict[str, dict[str, int]] = {}
+    rank_ms: list[float] = []
+    for case in manifest:
+        truth = LABELS[case["causes"][0].lower()]
+        header, data = _read_case(dataset / case["file"])
+        facts = case_signals(kg, header, data, tuple(case["abnormal_rows"]))
+        start = time.perf_counter()
+        ranked = kg.rank(dict.fromkeys(DBSHERLOCK, 0.5), facts)
+        rank_ms.append((time.perf_counter() - start) * 1000)
+        order = [r.cause for r in ranked]
+        top1 += order[0] == truth
+        top3 += truth in order[:3]
+        confusion.setdefault(truth, {}).setdefault(order[0], 0)
+        confusion[truth][order[0]] += 1
+    n = len(manifest)
+    return {
+        "cases": n,
+        "top1": top1 / n,
+        "top3": top3 / n,
+        "confusion": confusion,
+        "rank_ms": statistics.median(rank_ms),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=2000)
+    parser.add_argument("--dataset", type=Path, default=DATASET)
+    args = parser.parse_args(argv)
+
+    imports_ms, first_load_ms = _cold_load_ms()
+    load_med, load_p95 = _timeit(lambda: load_graph(), max(5, args.repeat // 100))
+    kg = load_graph()
+
+    header, data = _read_case(args.dataset / "cases" / "lock_contention-01.csv")
+    manifest = {c["case"]: c for c in json.loads((args.dataset / "manifest.json").read_text())}
+    facts = case_signals(kg, header, data, tuple(manifest["lock_contention-01"]["abnormal_rows"]))
+    certainties = dict.fromkeys(DBSHERLOCK, 0.5)
+    observed = kg.observed_symptoms(facts)
+    five = ["lock_contention", "hot_rows", "idle_in_transaction", "long_running_transaction", "io_contention"]
+    queries: list[tuple[str, Callable[[], object]]] = [
+        ("resolve_metric (exact alias)", lambda: kg.resolve_metric("Innodb_row_lock_waits")),
+        ("resolve_metric (glob alias)", lambda: kg.resolve_metric("cpu_usr (core #3)")),
+        ("resolve_metric (unknown)", lambda: kg.resolve_metric("no_such_column")),
+        ("metric_info", lambda: kg.metric_info("latency")),
+        (f"observed_symptoms ({len(facts)} signals)", lambda: kg.observed_symptoms(facts)),
+        (f"rank (10 causes, {len(facts)} signals)", lambda: kg.rank(certainties, facts)),
+        (f"candidate_causes ({len(observed)} symptoms)", lambda: kg.candidate_causes(observed)),
+        ("best_checks (5 candidates, k=3)", lambda: kg.best_checks(five, k=3)),
+        ("remediations", lambda: kg.remediations("lock_contention")),
+        ("neighbourhood_text (depth 1)", lambda: kg.neighbourhood_text("lock_contention")),
+        ("neighbourhood_text (depth 2)", lambda: kg.neighbourhood_text("lock_contention", depth=2)),
+    ]
+    rows = [(name, *_timeit(fn, args.repeat)) for name, fn in queries]
+    accuracy = dbsherlock_accuracy(kg, args.dataset)
+
+    print("## Knowledge graph\n")
+    print(
+        f"Measured with `.venv/bin/python bench/bench_kg.py --repeat {args.repeat}` on this machine (2 cores).\n"
+    )
+    print("| what | median | p95 |")
+    print("|---|---:|---:|")
+    print(f"| import `knowledge_graph` (fresh interpreter) | {imports_ms:.1f} ms | |")
+    print(f"| first `load_default_graph()` (fresh interpreter) | {first_load_ms:.1f} ms | |")
+    print(
+        f"| `load_graph()` from YAML (warm interpreter) | {load_med / 1000:.1f} ms | {load_p95 / 1000:.1f} ms |"
+    )
+    for name, med, p95 in rows:
+        print(f"| `{name}` | {med:.1f} µs | {p95:.1f} µs |")
+    print(
+        f"\nGraph-only ranking on the DBSherlock development split ({accuracy['cases']} cases; equal certainty"
+        f" for the ten causes, crude median/MAD signals): top-1 {accuracy['top1']:.0%},"
+        f" top-3 {accuracy['top3']:.0%}, median rank time {accuracy['rank_ms']:.2f} ms.\n"
+    )
+    print("| true cause | graph's first choice (count) |")
+    print("|---|---|")
+    for truth, picks in sorted(accuracy["confusion"].items()):
+        text = ", ".join(
+            f"{cause} ({n})" for cause, n in sorted(picks.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        print(f"| {truth} | {text} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
