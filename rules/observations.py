@@ -62,6 +62,22 @@ _MEMORY_UNITS = {
 _TIME_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 _WORDS = re.compile(r"[A-Za-z_]+")
+# Words that can follow a table name where an alias would stand; never aliases themselves.
+_NOT_AN_ALIAS = re.compile(
+    r"(?:where|join|on|group|order|limit|inner|left|right|full|cross|using|having|union|set|values"
+    r"|natural|outer|lateral)$"
+)
+_VERBS = {
+    "select": "select",
+    "with": "select",
+    "insert": "insert",
+    "update": "update",
+    "delete": "delete",
+    "create": "ddl",
+    "alter": "ddl",
+    "drop": "ddl",
+    "truncate": "ddl",
+}
 
 
 def observe(incident: Incident, window: TimeWindow | None = None, signals: Sequence[Fact] = ()) -> list[Fact]:
@@ -157,16 +173,7 @@ def sql_shape(text: str) -> dict[str, str | int | bool]:
     """
     lowered = re.sub(r"'[^']*'", "''", text.lower())
     words = _WORDS.findall(lowered)
-    verb = words[0] if words else ""
-    statement = (
-        verb
-        if verb in {"select", "insert", "update", "delete"}
-        else "select"
-        if verb == "with"
-        else "ddl"
-        if verb in {"create", "alter", "drop", "truncate"}
-        else "other"
-    )
+    statement = _VERBS.get(words[0], "other") if words else "other"
     selects = words.count("select")
     subqueries = max(selects - 1, 0) if statement == "select" else selects
     joins = words.count("join")
@@ -183,9 +190,15 @@ def sql_shape(text: str) -> dict[str, str | int | bool]:
 
 def _correlated(sql: str) -> bool:
     """A subquery that names an outer alias (``outer.col`` inside the parentheses) is correlated."""
-    outer_aliases = set(re.findall(r"\bfrom\s+\w+(?:\s+as)?\s+(\w+)", sql.split("(", 1)[0]))
-    outer_aliases |= set(re.findall(r"\bjoin\s+\w+(?:\s+as)?\s+(\w+)", sql.split("(", 1)[0]))
-    outer_aliases -= {"where", "join", "on", "group", "order", "limit", "inner", "left", "right"}
+    outer = sql
+    while True:  # peel nested parentheses until only the outer query is left
+        peeled = re.sub(r"\([^()]*\)", " ", outer)
+        if peeled == outer:
+            break
+        outer = peeled
+    aliases = set(re.findall(r"\b(?:from|join)\s+\w+(?:\s+as)?\s+(\w+)", outer))
+    aliases |= set(re.findall(r",\s*\w+(?:\s+as)?\s+(\w+)", outer))
+    aliases = {a for a in aliases if not _NOT_AN_ALIAS.match(a)}
     depth = 0
     inner: list[str] = []
     for ch in sql:
@@ -196,7 +209,7 @@ def _correlated(sql: str) -> bool:
         if depth > 0:
             inner.append(ch)
     body = "".join(inner)
-    return any(re.search(rf"\b{re.escape(a)}\.\w+", body) for a in outer_aliases)
+    return any(re.search(rf"\b{re.escape(a)}\.\w+", body) for a in aliases)
 
 
 def lock_wait_fact(waits: Sequence[LockWait]) -> Fact | None:

@@ -45,6 +45,13 @@ from tests.rules.signal_support import PACKS
             True,
         ),
         ("INSERT INTO t (a) SELECT a FROM s", "insert", 0, 1, False),
+        (
+            "SELECT count(*) FROM orders o WHERE EXISTS (SELECT 1 FROM items i WHERE i.order_id = o.id)",
+            "select",
+            0,
+            1,
+            True,
+        ),
         ("UPDATE t SET a = 'select x from y' WHERE id = $1", "update", 0, 0, False),
         ("ALTER TABLE t ADD COLUMN x int", "ddl", 0, 0, False),
         ("", "other", 0, 0, False),
@@ -213,3 +220,27 @@ def test_observe_a_real_incident_file() -> None:
     assert names == ["lock_waits", "instance"]
     assert facts[0].attrs["blockers_idle_in_transaction"] == 1.0
     assert facts[0].attrs["count"] == 4.0
+
+
+@given(st.text(max_size=200))
+def test_sql_shape_never_fails_and_counts_are_sane(text: str) -> None:
+    shape = sql_shape(text)
+    assert shape["statement"] in {"select", "insert", "update", "delete", "ddl", "other"}
+    assert int(shape["joins"]) >= 0 and int(shape["subqueries"]) >= 0
+    assert not shape["correlated_subquery"] or int(shape["subqueries"]) > 0
+
+
+SQL = st.sampled_from(
+    [
+        "SELECT * FROM orders WHERE email = $1",
+        "select a.x from a, b where a.id = b.id",
+        "SELECT c.id FROM customers c WHERE c.credit > (SELECT avg(o.total) FROM orders o WHERE o.cid = c.id)",
+        "UPDATE t SET a = 1 WHERE id IN (SELECT id FROM u)",
+    ]
+)
+
+
+@given(SQL, st.booleans(), st.sampled_from([" ", "  ", "\n", "\t"]))
+def test_sql_shape_ignores_case_and_spacing(sql: str, upper: bool, gap: str) -> None:
+    variant = gap.join((sql.upper() if upper else sql.lower()).split(" "))
+    assert sql_shape(variant) == sql_shape(sql)

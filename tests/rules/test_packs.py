@@ -14,10 +14,7 @@ from knowledge_graph import KnowledgeGraph, load_default_graph
 from models import Diagnosis, Incident
 from rules import RuleBook, diagnose_with_rules, load_rulebook
 from rules.evaluation import EvalCase, EvalReport, evaluate_cases
-from rules.facts import incident_observations
-from rules.observations import observe
 from rules.ruletest import run_inline_tests
-from rules.signals import extract_signals
 from sources.importers import load_incident
 from tests.rules.signal_support import dbsherlock_cases
 
@@ -73,13 +70,7 @@ def book() -> RuleBook:
 def _diagnose(
     incident: Incident, book: RuleBook, kg: KnowledgeGraph, infer_window: bool = False
 ) -> Diagnosis:
-    # Observations ride along as extra facts until the pipeline draws them itself (never both).
-    extra = (
-        []
-        if incident_observations(incident)
-        else observe(incident, None, extract_signals(incident, kg).facts)
-    )
-    return diagnose_with_rules(incident, book=book, kg=kg, infer_window=infer_window, extra_facts=extra)
+    return diagnose_with_rules(incident, book=book, kg=kg, infer_window=infer_window)
 
 
 def _concluded(book: RuleBook, engines: set[str]) -> set[str]:
