@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -146,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", type=Path, default=DATASET)
     args = parser.parse_args(argv)
 
+    load_average = os.getloadavg()[0]
     imports_ms, first_load_ms = _cold_load_ms()
     load_med, load_p95 = _timeit(lambda: load_graph(), max(5, args.repeat // 100))
     kg = load_graph()
@@ -174,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print("## Knowledge graph\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_kg.py --repeat {args.repeat}` on this machine (2 cores).\n"
+        f"Measured with `.venv/bin/python bench/bench_kg.py --repeat {args.repeat}` on this machine"
+        f" ({os.cpu_count()} cores, 1-minute load average {load_average:.1f} at the start).\n"
     )
     print("| what | median | p95 |")
     print("|---|---:|---:|")

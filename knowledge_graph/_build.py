@@ -139,7 +139,7 @@ def build(docs: Iterable[YamlDocument]) -> BuiltGraph:
             )
             continue
         defined[entry.id] = entry
-        attrs = entry.spec.model_dump(exclude=set(_EDGE_FIELDS))
+        attrs = entry.spec.model_dump(exclude=set(_EDGE_FIELDS), exclude_none=True)
         graph.add_node(
             entry.id, type=NODE_SECTIONS[entry.section], file=entry.doc.file, line=entry.line(), **attrs
         )

@@ -7,6 +7,7 @@ from copy import deepcopy
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from knowledge_graph import _infogain, _ranking, _render
 from knowledge_graph._aliases import AliasTable
@@ -119,12 +120,13 @@ class KnowledgeGraph:
         """Symptoms shown by the facts.
 
         A signal fact shows a symptom when its metric observes the symptom, its
-        ``direction`` matches the edge's and its ``confidence`` is at least 0.5;
-        a derived or observation fact shows the symptom it is named after when
-        its certainty is at least 0.5 (how planner tools report what they saw).
+        ``direction`` matches the edge's and its ``confidence`` is at least 0.5.
+        A derived or observation fact with certainty at least 0.5 shows the
+        symptom it is named after (how planner tools report what they saw) and
+        every symptom whose ``shown_by`` test it passes (``top_sql``, ``lock_waits``,
+        ``event`` and ``settings`` observations).
         """
-        observed, _ = _ranking.observed_symptoms(self._idx, signals, self._canonical(signals))
-        return observed
+        return set(_ranking.evidence(self._idx, signals, self._canonical(signals)).observed)
 
     def rank(self, certainties: Mapping[str, float], signals: Sequence[Fact]) -> list[RankedCause]:
         """Causes best first; see ``knowledge_graph._ranking`` for the score.
@@ -133,8 +135,9 @@ class KnowledgeGraph:
         that explain an observed symptom no other cause explains, so a compound
         incident shows each of its causes.
         """
-        observed, measured = _ranking.observed_symptoms(self._idx, signals, self._canonical(signals))
-        return _ranking.rank(self._idx, certainties, observed, measured)
+        return _ranking.rank(
+            self._idx, certainties, _ranking.evidence(self._idx, signals, self._canonical(signals))
+        )
 
     def candidate_causes(self, symptoms: Iterable[str]) -> list[tuple[str, float]]:
         """Causes that would explain the symptoms, by the F1 of weighted precision and recall.
@@ -153,8 +156,9 @@ class KnowledgeGraph:
         for cause in sorted(causes):
             produces = self._idx.produces[cause]
             effective = self._idx.effective[cause]
+            total = sum(produces[s] for s in sorted(produces))
             precision = sum(effective.get(s, 0.0) for s in shown) / len(shown)
-            recall = sum(produces.get(s, 0.0) for s in shown) / sum(produces[s] for s in sorted(produces))
+            recall = sum(produces.get(s, 0.0) for s in shown) / total if total else 0.0
             score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             if score > 0.0:
                 out.append((cause, score))
@@ -175,16 +179,19 @@ class KnowledgeGraph:
             prior = {c: float(w) for c, w in candidates.items() if c in self._idx.produces and w > 0}
         else:
             prior = {c: 1.0 for c in candidates if c in self._idx.produces}
-        known = sorted(prior)
+        names, probs = _infogain.normalise(prior)
+        idx = self._idx
+        gains, confirm = _infogain.gains(idx.check_matrix, [idx.cause_columns[c] for c in names], probs)
         skip = set(done)
-        rows: list[tuple[float, float, str]] = []
-        for check, likelihood in self._idx.check_likelihood.items():
-            if check in skip or not any(c in likelihood for c in known):
-                continue
-            gain = _infogain.expected_gain(likelihood, prior)
-            confirm = max(likelihood.get(c, 0.0) for c in known)
-            rows.append((gain, confirm, check))
-        rows.sort(key=lambda r: (-round(r[0], 12), -r[1], r[2]))
+        # rounded so that float noise between symmetric checks does not decide their order
+        rows = [
+            (gain, conf, check)
+            for gain, conf, check in zip(
+                np.round(gains, 12).tolist(), confirm.tolist(), idx.check_ids, strict=True
+            )
+            if conf > 0.0 and check not in skip
+        ]
+        rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
         return [self._check(check, gain) for gain, _, check in rows[: max(0, k)]]
 
     def _check(self, check_id: str, gain: float) -> Check:
@@ -201,8 +208,7 @@ class KnowledgeGraph:
     # -- text ----------------------------------------------------------------------------------
     def neighbourhood_text(self, node_id: str, depth: int = 1) -> str:
         """Compact text of a node and the nodes within ``depth`` edges, for explanations and prompts."""
-        self._node(node_id)
-        notes = []
+        notes = [f"shown by: {_render.fact_test(test)}" for test in self._node(node_id).get("shown_by", [])]
         if node_id in self._idx.cause_checks:
             checks = [c for _, c in self._idx.cause_checks[node_id]]
             notes.append(f"checks: {', '.join(checks) if checks else '(none)'}")

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from knowledge_graph._spec import RISK_ORDER
+import numpy as np
+
+from knowledge_graph._spec import RISK_ORDER, FactTest
 
 MAX_CHAIN = 2  # leads_to hops followed when a cause explains its consequences' symptoms
 
@@ -26,8 +28,12 @@ class GraphIndex:
     effective_producers: dict[str, dict[str, float]] = field(default_factory=dict)
     observed_by: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # symptom -> (metric, dir)
     shows: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # metric -> (symptom, dir)
+    fact_tests: dict[str, list[tuple[str, FactTest]]] = field(default_factory=dict)  # fact -> (symptom, test)
     check_symptoms: dict[str, frozenset[str]] = field(default_factory=dict)
     check_likelihood: dict[str, dict[str, float]] = field(default_factory=dict)  # check -> cause -> w
+    check_ids: list[str] = field(default_factory=list)  # rows of check_matrix
+    cause_columns: dict[str, int] = field(default_factory=dict)  # columns of check_matrix
+    check_matrix: Any = None  # check × cause likelihood, for scoring all checks at once
     cause_checks: dict[str, list[tuple[float, str]]] = field(default_factory=dict)  # likeliest first
     remediations: dict[str, list[str]] = field(default_factory=dict)  # cause -> ids, low risk first
 
@@ -37,6 +43,10 @@ def build_index(graph: Any) -> GraphIndex:
     for node, data in sorted(graph.nodes(data=True)):
         idx.by_type.setdefault(data["type"], []).append(node)
     idx.symptoms = frozenset(idx.by_type.get("symptom", []))
+    for symptom in idx.symptoms:
+        for raw in graph.nodes[symptom].get("shown_by", []):
+            test = FactTest.model_validate(raw)
+            idx.fact_tests.setdefault(test.fact, []).append((symptom, test))
     for cause in idx.by_type.get("cause", []):
         idx.produces[cause] = {}
         idx.leads_to[cause] = {}
@@ -77,6 +87,12 @@ def build_index(graph: Any) -> GraphIndex:
             idx.cause_checks[cause].append((weight, check))
     for checks in idx.cause_checks.values():
         checks.sort(key=lambda wc: (-wc[0], wc[1]))
+    idx.check_ids = sorted(idx.check_likelihood)
+    idx.cause_columns = {cause: i for i, cause in enumerate(idx.by_type.get("cause", []))}
+    idx.check_matrix = np.zeros((len(idx.check_ids), len(idx.cause_columns)))
+    for row, check in enumerate(idx.check_ids):
+        for cause, weight in idx.check_likelihood[check].items():
+            idx.check_matrix[row, idx.cause_columns[cause]] = weight
     return idx
 
 

@@ -6,37 +6,44 @@ weight among the symptoms it touches (through ``leads_to`` chains too), clamped
 to [FALSE_POSITIVE, 1 − FALSE_POSITIVE] so no single check is treated as
 infallible. Over a prior on the candidates (uniform unless given), the gain is
 H(C) − E[H(C | outcome)]; a check every candidate predicts alike gains nothing,
-however relevant it looks.
+however relevant it looks. All checks are scored at once over a dense
+check × cause likelihood matrix built with the index.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
 
 FALSE_POSITIVE = 0.05
 
 
-def _entropy(weights: Sequence[float]) -> float:
-    total = sum(weights)
-    if total <= 0.0:
-        return 0.0
-    return -sum((w / total) * math.log2(w / total) for w in weights if w > 0.0)
+def normalise(prior: Mapping[str, float]) -> tuple[list[str], Any]:
+    """Candidates in a fixed order with probabilities summing to 1 (empty if none is positive)."""
+    names = sorted(c for c, w in prior.items() if w > 0.0)
+    weights = np.array([prior[c] for c in names], dtype=float)
+    return names, weights / weights.sum() if names else weights
 
 
-def expected_gain(likelihood: Mapping[str, float], prior: Mapping[str, float]) -> float:
-    """Bits of uncertainty about the candidates a check is expected to remove.
+def _entropy(rows: Any) -> Any:
+    """Entropy in bits of each row's distribution (rows need not be normalised; entries > 0)."""
+    p = rows / rows.sum(axis=-1, keepdims=True)
+    return -(p * np.log2(p)).sum(axis=-1)
 
-    ``prior`` maps each candidate to a positive weight (normalised here); a
-    uniform prior is every candidate at 1.
+
+def gains(likelihood: Any, columns: Sequence[int], probs: Any) -> tuple[Any, Any]:
+    """Expected information gain of every check (row of ``likelihood``) and its best confirmation.
+
+    ``columns`` select the candidates' columns, in the order of ``probs``.
     """
-    total = sum(prior.values())
-    if len(prior) < 2 or total <= 0.0:
-        return 0.0
-    p = {c: w / total for c, w in prior.items()}
-    q = {c: min(1.0 - FALSE_POSITIVE, max(FALSE_POSITIVE, likelihood.get(c, 0.0))) for c in p}
-    positive = [p[c] * q[c] for c in sorted(p)]
-    negative = [p[c] * (1.0 - q[c]) for c in sorted(p)]
-    before = _entropy([p[c] for c in sorted(p)])
-    after = sum(positive) * _entropy(positive) + sum(negative) * _entropy(negative)
-    return max(0.0, before - after)
+    raw = likelihood[:, list(columns)]
+    confirm = raw.max(axis=1) if len(columns) else np.zeros(len(likelihood))
+    if len(columns) < 2:
+        return np.zeros(len(likelihood)), confirm
+    q = np.clip(raw, FALSE_POSITIVE, 1.0 - FALSE_POSITIVE)
+    positive = q * probs
+    negative = (1.0 - q) * probs
+    after = positive.sum(axis=1) * _entropy(positive) + negative.sum(axis=1) * _entropy(negative)
+    return np.maximum(0.0, _entropy(probs) - after), confirm

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from knowledge_graph._index import GraphIndex
+from knowledge_graph._spec import FactTest
 from knowledge_graph._types import RankedCause
 from models.facts import Fact
+from models.rulespec import NumTest
 
 SHOWS_AT = 0.5  # a signal's confidence (or a fact's certainty) from which it counts as evidence
 
@@ -29,34 +31,71 @@ def _confidence(fact: Fact) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def observed_symptoms(
-    idx: GraphIndex, signals: Iterable[Fact], canonical: Mapping[str, str | None]
-) -> tuple[set[str], set[str]]:
-    """Symptoms shown, and metrics measured; ``canonical`` maps a fact name to its metric id."""
+@dataclass(frozen=True)
+class Evidence:
+    """What the facts show, and what they could have shown (for the missing-symptom penalty)."""
+
+    observed: frozenset[str]
+    measurable: frozenset[str]
+
+
+def _passes(test: NumTest, value: float) -> bool:
+    return (
+        (test.gt is None or value > test.gt)
+        and (test.gte is None or value >= test.gte)
+        and (test.lt is None or value < test.lt)
+        and (test.lte is None or value <= test.lte)
+        and (test.eq is None or value == test.eq)
+        and (test.ne is None or value != test.ne)
+    )
+
+
+def matches(test: FactTest, fact: Fact) -> bool:
+    """Every attribute test holds; a missing attribute fails its test."""
+    for key, want in test.where.items():
+        have = fact.attrs.get(key)
+        if isinstance(want, NumTest):
+            if not isinstance(have, int | float) or isinstance(have, bool) or not _passes(want, float(have)):
+                return False
+        elif have != want or type(have) is not type(want):
+            return False
+    return True
+
+
+def evidence(idx: GraphIndex, facts: Iterable[Fact], canonical: Mapping[str, str | None]) -> Evidence:
+    """Symptoms shown, and symptoms the facts could have shown.
+
+    ``canonical`` maps a signal's name to its metric id. A symptom is
+    measurable when a metric observing it was measured or a fact that could
+    show it was reported (a lock snapshot with no blocker is evidence against
+    a blocker).
+    """
     observed: set[str] = set()
-    measured: set[str] = set()
-    for fact in signals:
+    measurable: set[str] = set()
+    for fact in facts:
         if fact.kind != "signal":
-            if fact.name in idx.symptoms and fact.certainty >= SHOWS_AT:
+            sure = fact.certainty >= SHOWS_AT
+            if fact.name in idx.symptoms and sure:
                 observed.add(fact.name)
+            for symptom, test in idx.fact_tests.get(fact.name, []):
+                measurable.add(symptom)
+                if sure and matches(test, fact):
+                    observed.add(symptom)
             continue
         metric = canonical.get(fact.name)
         if metric is None:
             continue
-        measured.add(metric)
-        direction = fact.attrs.get("direction")
+        shows = idx.shows.get(metric, [])
+        measurable.update(symptom for symptom, _ in shows)
         if _confidence(fact) < SHOWS_AT:
             continue
-        for symptom, wanted in idx.shows.get(metric, []):
-            if wanted == direction:
-                observed.add(symptom)
-    return observed, measured
+        direction = fact.attrs.get("direction")
+        observed.update(symptom for symptom, wanted in shows if wanted == direction)
+    return Evidence(frozenset(observed), frozenset(measurable | observed))
 
 
-def rank(
-    idx: GraphIndex, certainties: Mapping[str, float], observed: set[str], measured: set[str]
-) -> list[RankedCause]:
-    measurable = {s for s, obs in idx.observed_by.items() if any(m in measured for m, _ in obs)} | observed
+def rank(idx: GraphIndex, certainties: Mapping[str, float], seen: Evidence) -> list[RankedCause]:
+    observed, measurable = seen.observed, seen.measurable
     n_observed = len(observed)
     scored: list[RankedCause] = []
     for cause in sorted(certainties):
@@ -70,7 +109,11 @@ def rank(
         absent = sorted(s for s in produces if s in measurable and s not in observed)
         missing = sum(produces[s] for s in absent) / total if total else 0.0
         score = certainty * (0.5 + 0.5 * coverage) * (1.0 - 0.5 * missing)
-        scored.append(RankedCause(cause, certainty, min(1.0, coverage), score, missing, explained))
+        scored.append(
+            RankedCause(
+                cause, certainty, min(1.0, coverage), score, missing, explained, absent=frozenset(absent)
+            )
+        )
     scored.sort(key=lambda r: (-r.score, r.cause))
     explainers = Counter(symptom for row in scored for symptom in row.explained)
     out: list[RankedCause] = []

@@ -29,6 +29,20 @@ def _edge_note(data: dict[str, Any]) -> str:
     return ""
 
 
+_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
+
+
+def fact_test(test: dict[str, Any]) -> str:
+    """``top_sql where share_of_time >= 0.2, correlated_subquery = true``, from a stored ``shown_by`` test."""
+    parts: list[str] = []
+    for key, want in test.get("where", {}).items():
+        if isinstance(want, dict):
+            parts.extend(f"{key} {_OPS[op]} {value:g}" for op, value in want.items() if value is not None)
+        else:
+            parts.append(f"{key} = {str(want).lower() if isinstance(want, bool) else want}")
+    return str(test["fact"]) + (f" where {', '.join(parts)}" if parts else "")
+
+
 def _label(graph: Any, node: str) -> str:
     data = graph.nodes[node]
     return f"{data['type']} {node}: {data.get('title') or node}"

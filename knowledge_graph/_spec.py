@@ -11,6 +11,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from models.rulespec import NumTest
+
 Aggregate = Literal["mean", "sum", "max"]
 Direction = Literal["up", "down"]
 Risk = Literal["low", "medium", "high"]
@@ -63,10 +65,23 @@ class Observation(_Spec):
     direction: Direction
 
 
+class FactTest(_Spec):
+    """A fact that shows a symptom: its name and tests on its attributes, as in a rule's ``where``.
+
+    This is how what rules derive from statements, lock snapshots, events and
+    settings (``top_sql``, ``lock_waits``, ``event``, ``settings`` observations)
+    counts as evidence in the graph.
+    """
+
+    fact: str = Field(min_length=1)
+    where: dict[str, NumTest | bool | str] = Field(default_factory=dict)
+
+
 class SymptomSpec(_Spec):
     title: str
     description: str = ""
     observed_by: list[Observation] = Field(default_factory=list)
+    shown_by: list[FactTest] = Field(default_factory=list, description="facts that show the symptom")
 
 
 class ComponentSpec(_Spec):

@@ -31,9 +31,12 @@ class RankedCause:
     """A cause with the evidence the graph adds to the rules' certainty.
 
     ``coverage`` is the weighted share of the observed symptoms this cause
-    explains; ``missing`` the weighted share of its measurable symptoms that did
-    not show. ``primary`` marks causes that explain some observed symptom no
-    better-ranked cause explains: a compound incident has several.
+    explains (its consequences' too, discounted); ``missing`` the weighted share
+    of its own measurable symptoms that did not show, and ``absent`` those
+    symptoms, for WHY-NOT explanations. ``explained`` lists the observed
+    symptoms it produces directly and ``unique`` those no other ranked cause
+    produces; ``primary`` marks the top cause and every cause with a unique
+    symptom, so a compound incident has several.
     """
 
     cause: str
@@ -44,6 +47,7 @@ class RankedCause:
     explained: frozenset[str] = field(default_factory=frozenset)
     unique: frozenset[str] = field(default_factory=frozenset)
     primary: bool = True
+    absent: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,12 @@ def completeness(graph: KnowledgeGraph) -> list[Problem]:
             out.append(Problem(file, line, f"symptom {symptom!r} is produced by no cause"))
         incoming = {d["type"] for _, _, d in g.in_edges(symptom, data=True)}
         outgoing = {d["type"] for _, _, d in g.out_edges(symptom, data=True)}
-        if "observed_by" not in outgoing and "reveals" not in incoming:
-            out.append(
-                Problem(file, line, f"symptom {symptom!r} is observed by no metric and revealed by no check")
+        shown = bool(graph.node(symptom).get("shown_by"))
+        if "observed_by" not in outgoing and "reveals" not in incoming and not shown:
+            message = (
+                f"symptom {symptom!r} is observed by no metric, shown by no fact and revealed by no check"
             )
+            out.append(Problem(file, line, message))
     return out
 
 

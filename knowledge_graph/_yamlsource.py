@@ -23,6 +23,8 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 PathKey = tuple[str | int, ...]
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass
@@ -64,26 +66,52 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     if node is None:
         return YamlDocument(name, {}, {(): 1})
     doc = YamlDocument(name, None, {(): node.start_mark.line + 1})
-    _walk(node, (), doc)
+    merges: list[yaml.Node] = []
     try:
-        doc.data = SafeConstructor().construct_document(node)
-    except yaml.YAMLError as exc:
+        data = _walk(node, (), doc, SafeConstructor(), merges)
+        # a merge key (``<<``) has rules of its own: let PyYAML build such a document
+        doc.data = SafeConstructor().construct_document(node) if merges else data
+    except (yaml.YAMLError, TypeError) as exc:  # TypeError: an unhashable (mapping) key
         doc.problems.append(Problem(name, 0, f"YAML error: {exc}"))
     return doc
 
 
-def _walk(node: yaml.Node, path: PathKey, doc: YamlDocument) -> None:
+def _walk(
+    node: yaml.Node, path: PathKey, doc: YamlDocument, constructor: SafeConstructor, merges: list[yaml.Node]
+) -> Any:
+    """Record lines and duplicate keys while building the data in the same pass.
+
+    Strings (nearly every scalar here) are taken as they are; other scalars go
+    through PyYAML's safe constructor, so ``1.5``, ``true`` and ``null`` mean
+    what they mean in ``yaml.safe_load``. Merge keys (``<<``) are noted in
+    ``merges`` for the caller; keys written in the mapping keep their own lines.
+    """
     if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
         seen: set[str] = set()
+        merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                merged.append(value_node)
+                continue
             key = str(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
                 doc.problems.append(Problem(doc.file, line, f"duplicate key {key!r}"))
             seen.add(key)
             doc.lines.setdefault((*path, key), line)
-            _walk(value_node, (*path, key), doc)
-    elif isinstance(node, yaml.SequenceNode):
+            value = _walk(value_node, (*path, key), doc, constructor, merges)
+            out[_walk(key_node, (*path, key), doc, constructor, merges)] = value
+        for value_node in merged:
+            merges.append(value_node)
+            _walk(value_node, path, doc, constructor, merges)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
         for index, item in enumerate(node.value):
             doc.lines[(*path, index)] = item.start_mark.line + 1
-            _walk(item, (*path, index), doc)
+            items.append(_walk(item, (*path, index), doc, constructor, merges))
+        return items
+    if node.tag == _STR:
+        return node.value
+    return constructor.construct_object(node, deep=True)

@@ -173,3 +173,15 @@ def test_empty_file_is_an_empty_graph(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "# nothing yet\n")
     graph = load_graph([tmp_path])
     assert graph.cause_ids() == [] and graph.metric_ids() == []
+
+
+def test_a_cause_known_only_through_its_consequences_is_safe_to_query(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", BASE + "  root: {title: Root, leads_to: {c: 0.5}}\n")
+    graph = load_graph([tmp_path])
+    # c: precision 0.5 (weight of `slow`), recall 1; root produces nothing itself, so recall 0
+    [(cause, score)] = graph.candidate_causes({"slow"})
+    assert cause == "c"
+    assert score == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    [ranked] = graph.rank({"root": 0.6}, [])
+    assert (ranked.cause, ranked.score, ranked.missing) == ("root", 0.3, 0.0)
+    assert graph.best_checks(["root", "c"]) == []

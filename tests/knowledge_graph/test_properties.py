@@ -176,9 +176,35 @@ def test_accepted_graphs_answer_every_query(
 _KG = load_default_graph()
 
 
+_observations = st.lists(
+    st.builds(
+        lambda name, attrs, certainty: Fact(kind="observation", name=name, attrs=attrs, certainty=certainty),
+        st.sampled_from(["lock_waits", "top_sql", "event", "blocking_session_found", "config_changed"]),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "blockers": st.floats(0, 3),
+                "sessions_waiting": st.floats(0, 10),
+                "objects": st.floats(0, 3),
+                "share_of_time": st.floats(0, 1),
+                "rank": st.sampled_from([1.0, 2.0]),
+                "kind": st.sampled_from(["config_change", "failover", "backup"]),
+                "near_window": st.booleans(),
+            },
+        ),
+        st.floats(0.0, 1.0),
+    ),
+    max_size=4,
+)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
-    facts=_facts([*sorted(_KG.metric_ids()), "Innodb_row_lock_waits", "cpu_usr (core #2)"]),
+    facts=st.builds(
+        lambda signals, observations: [*signals, *observations],
+        _facts([*sorted(_KG.metric_ids()), "Innodb_row_lock_waits", "cpu_usr (core #2)"]),
+        _observations,
+    ),
     certainties=st.dictionaries(st.sampled_from(_KG.cause_ids()), st.floats(0.0, 1.0), max_size=8),
     data=st.data(),
 )
@@ -219,3 +245,35 @@ def test_yaml_lines_match_where_keys_are_written(keys: list[str], blank_lines: l
     doc = parse_yaml(text, "t.yaml")
     assert doc.problems == []
     assert {k: v for k, v in doc.lines.items() if k} == expected
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=12),
+)
+_documents = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_documents, st.booleans())
+def test_parse_yaml_reads_what_safe_load_reads(data: Any, flow: bool) -> None:
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True)
+    doc = parse_yaml(text, "t.yaml")
+    assert doc.problems == []
+    assert doc.data == yaml.safe_load(text)
+
+
+def test_merge_keys_fall_back_to_pyyaml() -> None:
+    text = "base: &b {title: T, risk: low}\nr:\n  <<: *b\n  risk: high\n"
+    doc = parse_yaml(text, "t.yaml")
+    assert doc.data == {"base": {"title": "T", "risk": "low"}, "r": {"title": "T", "risk": "high"}}
+    assert doc.lines[("r", "risk")] == 4

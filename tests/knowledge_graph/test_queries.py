@@ -48,6 +48,7 @@ def test_rank_single_cause(tiny: KnowledgeGraph) -> None:
     assert lock.score == pytest.approx(0.8 * (0.5 + 0.5 * 0.85))
     assert cpu.coverage == pytest.approx(0.3)
     assert cpu.missing == pytest.approx(0.6)
+    assert (lock.absent, cpu.absent) == (frozenset(), frozenset({"s_cpu"}))
     assert cpu.score == pytest.approx(0.6 * 0.65 * 0.7)
     assert (lock.primary, lock.unique) == (True, frozenset({"s_locks"}))
     assert (cpu.primary, cpu.unique) == (False, frozenset())

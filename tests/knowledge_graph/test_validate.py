@@ -56,7 +56,7 @@ def test_incomplete_graph(tmp_path: Path) -> None:
     (tmp_path / "g.yaml").write_text(INCOMPLETE, encoding="utf-8")
     _, problems = check_graph([tmp_path])
     assert _strip(tmp_path, problems) == [
-        "g.yaml:5: symptom 'hidden' is observed by no metric and revealed by no check",
+        "g.yaml:5: symptom 'hidden' is observed by no metric, shown by no fact and revealed by no check",
         "g.yaml:6: symptom 'orphan' is produced by no cause",
         "g.yaml:8: cause 'c' has no check that can show any of its symptoms",
         "g.yaml:8: cause 'c' has no remediation",
