@@ -205,6 +205,7 @@ class FakeServices:
         self.model_gate = model_gate
         self.model_started = threading.Event()
         self.diagnose_calls: list[str] = []
+        self.diagnose_gates: dict[str, threading.Event] = {}
         self._rules = RulesState(packs=())
         self._lint: list[str] = []
         if rules_dir is not None:
@@ -228,17 +229,41 @@ class FakeServices:
 
     def diagnose(self, incident: Incident) -> Diagnosis:
         self.diagnose_calls.append(incident.id)
+        gate = self.diagnose_gates.get(incident.id)
+        if gate is not None and not gate.wait(WAIT_LIMIT_S):
+            raise TimeoutError(f"test never released the diagnosis of {incident.id}")
         return self.diagnoses.get(incident.id) or inconclusive(incident.id)
 
     def why_not(self, incident: Incident, cause: str) -> WhyNot:
         return WhyNot(
             cause=cause,
-            summary=f"{cause} needs io_wait up; it stayed flat",
-            rules=[{"rule": f"{cause}_rule", "failed": "io_wait.ratio > 2", "seen": 1.02}],
+            summary=f"{cause} was not concluded; {cause}_rule: signal io_wait ratio=1.02 (needs > 2)",
+            rules=[
+                {
+                    "rule": f"{cause}_rule",
+                    "title": "I/O wait climbs",
+                    "pack": "mysql_io",
+                    "status": "failed",
+                    "certainty": 0.7,
+                    "conditions": [
+                        {
+                            "group": "all",
+                            "condition": "signal io_wait",
+                            "passed": False,
+                            "tests": ["ratio=1.02 (needs > 2)"],
+                            "failed_tests": ["ratio=1.02 (needs > 2)"],
+                            "text": "io_wait not clearly changed: 3 percent normally, 3.06 in the window",
+                        }
+                    ],
+                }
+            ],
         )
 
     def cause_ids(self) -> list[str]:
         return list(CAUSES)
+
+    def canonical_metrics(self, names: list[str]) -> dict[str, str | None]:
+        return {n: n for n in names}
 
     def kg_causes(self) -> list[KgCause]:
         return kg()

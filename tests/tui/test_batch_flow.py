@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Label, ProgressBar
@@ -10,6 +12,7 @@ from tests.tui.conftest import settle
 from tests.tui.fakes import FakeServices, lock_diagnosis, make_incident
 from tui.app.app import SleuthApp
 from tui.app.screens.batch import BatchScreen
+from tui.app.screens.incident import IncidentScreen
 
 
 async def test_batch_diagnoses_a_directory_with_progress_and_summary(tmp_path: Path) -> None:
@@ -43,4 +46,46 @@ async def test_batch_diagnoses_a_directory_with_progress_and_summary(tmp_path: P
         ]
         assert str(screen.query_one("#batch-summary", Label).render()) == (
             "4 diagnosed: 2 explained, 1 inconclusive, 1 errors; top cause correct in 1/2 labelled"
+        )
+        table.focus()
+        table.move_cursor(row=3)
+        await pilot.press("enter")
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, IncidentScreen) and opened.ref.name == "nested/b.json"
+        assert app.current_mode == "batch"
+
+
+async def test_batch_progress_advances_per_incident_and_stop_keeps_what_was_done(tmp_path: Path) -> None:
+    root = tmp_path / "cases"
+    root.mkdir()
+    for name in ("a", "b", "c"):
+        (root / f"{name}.json").write_text(make_incident(name).model_dump_json())
+    services = FakeServices(diagnoses={"a": lock_diagnosis("a")})
+    gate = threading.Event()
+    services.diagnose_gates["b"] = gate
+    app = SleuthApp(services, root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        services.diagnose_calls.clear()
+        await pilot.press("ctrl+b")
+        for _ in range(300):
+            if services.diagnose_calls == ["a", "b"]:
+                break
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        bar = screen.query_one("#batch-progress", ProgressBar)
+        assert (bar.total, bar.progress) == (3, 1)  # a done, b blocked in the engine
+        assert str(screen.query_one("#batch-summary", Label).render()) == "Diagnosing 3 incidents…"
+        await pilot.press("ctrl+x")
+        gate.set()
+        await settle(pilot)
+        assert (bar.total, bar.progress) == (3, 2)  # b finishes; c is never started
+        assert services.diagnose_calls == ["a", "b"]
+        assert str(screen.query_one("#batch-summary", Label).render()) == (
+            "Stopped. 2 diagnosed: 1 explained, 1 inconclusive, 0 errors"
         )

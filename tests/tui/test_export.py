@@ -60,6 +60,7 @@ def test_default_export_path_sits_next_to_the_incident(tmp_path: Path) -> None:
     incident.write_text("{}")
     assert default_export_path(incident, "markdown") == tmp_path / "orders.diagnosis.md"
     assert default_export_path(incident, "json") == tmp_path / "orders.diagnosis.json"
+    assert default_export_path(tmp_path / "case-7", "json") == tmp_path / "case-7.diagnosis.json"
 
 
 async def test_export_dialog_writes_json_next_to_the_incident(tmp_path: Path) -> None:

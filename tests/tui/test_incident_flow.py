@@ -39,6 +39,7 @@ async def test_open_incident_shows_sparklines_window_and_signals(app: SleuthApp)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, IncidentScreen)
+        assert len(app.screen_stack) == 2  # the table's enter and the screen's binding open it once
         sparklines = list(screen.query(Sparkline))
         assert [len(s.data or []) for s in sparklines] == [60, 60]
         # the missing sample at t=10 carries the previous value forward, not a drop to zero
@@ -70,19 +71,18 @@ async def test_select_cause_shows_its_evidence_chain_and_remediation(app: Sleuth
         await pilot.press("d")
         await pilot.pause()
         screen = app.screen
+        assert screen_checks(screen) == {"why_not": True, "export": True, "investigate": True}
         assert screen.query_one("#incident-tabs", TabbedContent).active == "diagnosis"
         causes = screen.query_one("#causes", DataTable)
         assert [r[1] for r in row_texts(causes)] == ["Lock contention", "CPU saturation"]
         evidence = screen.query_one("#evidence", DataTable)
-        assert row_texts(evidence) == [
-            ["signal", "row_lock_waits", "baseline=1.5, anomaly=40", "lock waits x27"]
-        ]
+        assert row_texts(evidence) == [["signal", "row_lock_waits", "1.5 → 40", "lock waits x27"]]
         how = str(screen.query_one("#how", Static).render())
         assert "lock_waits_up [mysql_locks]  row_lock_waits  premise 0.90 → fact lock_pressure @ 0.81" in how
         causes.focus()
         await pilot.press("down")
         await pilot.pause()
-        assert row_texts(evidence) == [["signal", "cpu_user", "baseline=21, anomaly=95", ""]]
+        assert row_texts(evidence) == [["signal", "cpu_user", "21 → 95", ""]]
         assert str(screen.query_one("#remediations", Static).render()) == "[high] Scale up the instance class"
 
 
@@ -99,10 +99,10 @@ async def test_why_not_any_other_cause(app: SleuthApp) -> None:
         text = str(app.screen.query_one("#whynot", Static).render())
         assert text.splitlines() == [
             "WHY NOT io_saturation",
-            "io_saturation needs io_wait up; it stayed flat",
-            "• io_saturation_rule",
-            "    failed: io_wait.ratio > 2",
-            "    seen: 1.02",
+            "io_saturation was not concluded; io_saturation_rule: signal io_wait ratio=1.02 (needs > 2)",
+            "• io_saturation_rule [mysql_io] I/O wait climbs (failed, CF 0.70)",
+            "    ✗ all signal io_wait: ratio=1.02 (needs > 2)",
+            "      io_wait not clearly changed: 3 percent normally, 3.06 in the window",
         ]
 
 
@@ -128,6 +128,27 @@ async def test_incident_list_follows_files_on_disk(tmp_path: Path, monkeypatch: 
             ["a.json", "inconclusive", ""],
             ["b.json", "explained", "Lock contention"],
         ]
-        assert rows[2][0] == "broken.json" and rows[2][1].startswith("error: 1 validation error for Incident")
+        assert rows[2][:3] == ["broken.json", "error", "1 validation error for Incident"]
         # unchanged incidents are not diagnosed again
         assert services.diagnose_calls == ["a", "b"]
+
+
+async def test_opening_a_broken_incident_shows_its_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"id": "x"}', encoding="utf-8")
+    app = SleuthApp(FakeServices(), tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, IncidentScreen)
+        title = str(app.screen.query_one("#incident-title", Label).render())
+        assert title == "broken.json: 1 validation error for Incident"
+        assert screen_checks(app.screen) == {"why_not": None, "export": None, "investigate": None}
+        await pilot.press("x", "p")  # dimmed in the footer, and inert
+        await pilot.pause()
+        assert isinstance(app.screen, IncidentScreen) and app.screen.investigation is None
+
+
+def screen_checks(screen: object) -> dict[str, bool | None]:
+    assert isinstance(screen, IncidentScreen)
+    return {a: screen.check_action(a, ()) for a in ("why_not", "export", "investigate")}

@@ -103,3 +103,23 @@ async def test_ui_answers_keys_while_the_model_call_blocks() -> None:
             gate.set()
         await settle(pilot)
         assert status(screen) == "Concluded (llm): Lock contention at 0.86"
+
+
+async def test_leaving_the_screen_cancels_and_late_results_are_dropped() -> None:
+    gate = threading.Event()
+    services = demo_services()
+    services.model_gate = gate
+    app = SleuthApp(services, DEMO_ROOT)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_mystery(pilot)
+        await pilot.press("p")
+        await wait_for(services.model_started)
+        investigation = screen.investigation
+        assert investigation is not None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert investigation.cancel.is_set()
+        gate.set()
+        await settle(pilot)
+        assert app.is_running and app.screen.id == "incidents"
+        assert app.return_code is None  # no worker error ended the app

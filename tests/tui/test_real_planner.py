@@ -22,8 +22,6 @@ def rows(screen: IncidentScreen) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-
-
 async def test_real_investigation_reports_each_step_and_its_conclusion() -> None:
     app = SleuthApp(CoreServices(model_factory=lambda: ScriptedModel([])), EXAMPLE)
     async with app.run_test(size=(120, 36)) as pilot:

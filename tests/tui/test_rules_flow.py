@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Label, Log, Static, Tree
 
 from tests.tui.conftest import DEMO_ROOT, PACK, settle
-from tests.tui.fakes import FakeServices
+from tests.tui.fakes import FakeServices, make_incident
 from tui.app.app import SleuthApp
 from tui.app.screens.rules import RulesScreen
 
@@ -111,3 +111,28 @@ async def test_edit_on_disk_reloads_and_a_broken_edit_keeps_the_old_rules(
         await settle(pilot)
         assert errors.display is False
         assert tree_lines(screen)[2] == "  cpu_high → cpu_saturation 0.60"
+
+
+async def test_incidents_are_diagnosed_again_after_a_rules_reload(rules_dir: Path) -> None:
+    services = FakeServices(
+        incidents={"a": make_incident("a"), "b": make_incident("b")},
+        rules_dir=rules_dir,
+    )
+    app = SleuthApp(services, DEMO_ROOT)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert services.diagnose_calls == ["a", "b"]
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("i")  # nothing changed: nothing to do
+        await settle(pilot)
+        assert services.diagnose_calls == ["a", "b"]
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("ctrl+r")  # reload (the fake bumps the generation on every good load)
+        await settle(pilot)
+        assert app.state.rules_epoch == 1
+        await pilot.press("i")
+        await settle(pilot)
+        assert services.diagnose_calls == ["a", "b", "a", "b"]
+        assert {s.rules_epoch for s in app.state.statuses.values()} == {1}

@@ -69,3 +69,16 @@ def test_help_screen(snap_compare: Snap) -> None:
 
 def test_light_theme(snap_compare: Snap) -> None:
     assert snap_compare(app_with(), terminal_size=SIZE, run_before=keys_then_settle("ctrl+t", "enter", "d"))
+
+
+def test_why_not_picker(snap_compare: Snap) -> None:
+    assert snap_compare(app_with(), terminal_size=SIZE, run_before=keys_then_settle("enter", "w", "i", "o"))
+
+
+def test_why_not_answer(snap_compare: Snap) -> None:
+    keys = ("enter", "w", *"io_sat", "enter")
+    assert snap_compare(app_with(), terminal_size=SIZE, run_before=keys_then_settle(*keys))
+
+
+def test_export_dialog(snap_compare: Snap) -> None:
+    assert snap_compare(app_with(), terminal_size=SIZE, run_before=keys_then_settle("enter", "x"))

@@ -119,6 +119,10 @@ class CoreServices:
     def cause_ids(self) -> list[str]:
         return sorted(self._kg().cause_ids())
 
+    def canonical_metrics(self, names: list[str]) -> dict[str, str | None]:
+        kg = self._kg()
+        return {n: (n if kg.has_metric(n) else kg.resolve_metric(n)) for n in names}
+
     def kg_causes(self) -> list[KgCause]:
         kg = self._kg()
         graph = kg.graph

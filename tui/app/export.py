@@ -20,8 +20,7 @@ SUFFIX: dict[ExportFormat, str] = {"markdown": ".diagnosis.md", "json": ".diagno
 
 def default_export_path(incident_path: Path, fmt: ExportFormat) -> Path:
     """Next to the incident, so the report travels with it."""
-    base = incident_path.name.rstrip("/")
-    stem = base.rsplit(".", 1)[0] if incident_path.is_file() else base
+    stem = incident_path.stem if incident_path.suffix else incident_path.name
     return incident_path.parent / (stem + SUFFIX[fmt])
 
 

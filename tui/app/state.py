@@ -27,6 +27,7 @@ class IncidentStatus:
     incident: Incident | None = None
     diagnosis: Diagnosis | None = None
     error: str = ""
+    rules_epoch: int = 0
 
     @property
     def top(self) -> CauseFinding | None:
@@ -40,13 +41,15 @@ class AppState:
     services: Services
     root: Path
     statuses: dict[Path, IncidentStatus] = field(default_factory=dict)
+    rules_epoch: int = 0
+    """Bumped by each successful rules reload: diagnoses made before it are stale."""
 
     def fresh(self, ref: IncidentRef) -> IncidentStatus | None:
-        """The finished status of ``ref`` if the file has not changed since it was diagnosed."""
+        """The finished status of ``ref`` if neither the file nor the rules changed since."""
         known = self.statuses.get(ref.path)
         if known is None or known.ref.mtime != ref.mtime or known.status in ("pending", "diagnosing"):
             return None
-        return known
+        return known if known.rules_epoch == self.rules_epoch else None
 
 
 class _HasState(Protocol):
@@ -64,15 +67,16 @@ def one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def diagnose_ref(services: Services, ref: IncidentRef) -> IncidentStatus:
+def diagnose_ref(services: Services, ref: IncidentRef, rules_epoch: int = 0) -> IncidentStatus:
     """Load and diagnose one incident; blocking, for worker threads. Failures become an error status."""
     try:
         incident = services.load_incident(ref.path)
     except Exception as exc:
-        return IncidentStatus(ref, "error", error=one_line(exc))
+        return IncidentStatus(ref, "error", error=one_line(exc), rules_epoch=rules_epoch)
     try:
         diagnosis = services.diagnose(incident)
     except Exception as exc:
-        return IncidentStatus(ref, "error", incident=incident, error=one_line(exc))
+        return IncidentStatus(ref, "error", incident=incident, error=one_line(exc), rules_epoch=rules_epoch)
     explained = diagnosis.path != "inconclusive" and bool(diagnosis.causes)
-    return IncidentStatus(ref, "explained" if explained else "inconclusive", incident, diagnosis)
+    status: Status = "explained" if explained else "inconclusive"
+    return IncidentStatus(ref, status, incident, diagnosis, rules_epoch=rules_epoch)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.app.app import SleuthApp
 
 OK, USAGE = 0, 2
 
@@ -33,7 +36,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_run)
 
 
-def build_app(args: argparse.Namespace) -> Any:
+def build_app(args: argparse.Namespace) -> SleuthApp:
     """The app exactly as ``sleuth tui`` starts it (the first-paint benchmark uses this too)."""
     from tui.app.app import SleuthApp
     from tui.app.core_services import CoreServices

@@ -7,9 +7,12 @@ history and ``ps``; whatever its source, it is printed only redacted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from models import Incident
@@ -117,3 +120,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--out", type=Path, required=True, help="incident JSON file to write")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(handler=_collect)
+
+
+@contextlib.contextmanager
+def live_capture(args: argparse.Namespace) -> Iterator[tuple[list[str], int]]:
+    """For ``sleuth diagnose --dsn``: the incident paths to diagnose, the capture among them, and its exit code.
+
+    The capture is written to a temporary file so every diagnose option (formats, planner,
+    trace) applies to it unchanged; a partial capture is still diagnosed, with exit code 1.
+    """
+    paths = [str(p) for p in getattr(args, "paths", None) or []]
+    if not getattr(args, "dsn", None):
+        yield paths, 0
+        return
+    with tempfile.TemporaryDirectory(prefix="sleuth-live-") as tmp:
+        incident, _, code = capture(args)
+        if incident is not None:
+            path = Path(tmp) / f"{incident.id}.json"
+            _write(incident, path)
+            paths.append(str(path))
+        yield paths, code

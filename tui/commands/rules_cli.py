@@ -30,6 +30,7 @@ from rules.render import how_text, json_record, markdown, table, why_not_text
 from rules.ruletest import run_inline_tests
 from rules.signals import SignalError
 from sources.importers import IncidentError, expand_paths, load_incident
+from tui.commands.live_cli import add_live_arguments, live_capture
 
 OK, SOME_FAILED, USAGE = 0, 1, 2
 
@@ -52,7 +53,8 @@ class DiagnoseOptions:
 
 def register(sub: Any) -> None:
     d = sub.add_parser("diagnose", help="diagnose incident files (rules first)")
-    d.add_argument("paths", nargs="+", metavar="PATH", help="incident files or directories")
+    d.add_argument("paths", nargs="*", metavar="PATH", help="incident files or directories")
+    add_live_arguments(d, dsn_required=False)  # --dsn: collect live first (tui.commands.live_cli)
     d.add_argument("--format", choices=["table", "json", "markdown"], default="table")
     d.add_argument("--jobs", type=_positive, default=1, metavar="N", help="worker processes")
     d.add_argument("--trace", metavar="FILE", help="write every model and tool call as JSON lines")
@@ -119,7 +121,12 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _run_diagnose(args: argparse.Namespace) -> int:
     options = _options(args)
-    outcomes = _batch(args.paths, options, args.jobs)
+    with live_capture(args) as (paths, live_code):
+        if not paths:
+            if live_code:
+                return live_code
+            raise UsageError("give incident files or --dsn DSN")
+        outcomes = _batch(paths, options, args.jobs)
     done: list[Diagnosis] = []
     for outcome in outcomes:
         if outcome.diagnosis is None:
@@ -134,7 +141,7 @@ def _run_diagnose(args: argparse.Namespace) -> int:
         print(table(done))
     if args.trace:
         _write_trace(Path(args.trace), done)
-    return _status(len(outcomes), len(done))
+    return max(_status(len(outcomes), len(done)), live_code)
 
 
 def _explain(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, ProgressBar
 from textual.worker import get_current_worker
 
+from tui.app.screens.incident import IncidentScreen
 from tui.app.state import IncidentStatus, app_state, diagnose_ref
 
 
@@ -72,6 +73,12 @@ class BatchScreen(Screen[None]):
         self.query_one("#batch-progress", ProgressBar).update(total=None, progress=0)
         self.query_one("#batch-summary", Label).update(f"Listing {directory}…")
         self._run(directory)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens that incident, to see why the batch got it right or wrong."""
+        event.stop()
+        if 0 <= event.cursor_row < len(self.results):
+            self.app.push_screen(IncidentScreen(self.results[event.cursor_row].ref))
 
     def action_stop(self) -> None:
         self.workers.cancel_group(self, "batch")

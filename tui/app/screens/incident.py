@@ -7,6 +7,7 @@ rule engine or the model works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -17,8 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, TabbedContent, TabPane
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
+from tui.app.chart_order import order_series
 from tui.app.export import ExportFormat, export_diagnosis
 from tui.app.screens.cause_picker import CausePicker
 from tui.app.screens.export_dialog import ExportDialog
@@ -29,7 +31,7 @@ from tui.app.widgets.metric_chart import MetricChart
 from tui.app.widgets.planner_view import PlannerView
 
 if TYPE_CHECKING:
-    from models import Diagnosis, Fact, Incident, Plan
+    from models import Diagnosis, Fact, Incident, MetricSeries, Plan, TimeWindow
 
 SIGNAL_COLUMNS = ("baseline", "anomaly", "ratio", "score", "confidence")
 
@@ -54,13 +56,13 @@ class _UiListener:
         self.screen = screen
 
     def on_plan(self, plan: Plan) -> None:
-        self.screen.app.call_from_thread(self.screen.planner.show_plan, plan)
+        self.screen.from_thread(lambda: self.screen.planner.show_plan(plan))
 
     def on_step(self, update: StepUpdate) -> None:
-        self.screen.app.call_from_thread(self.screen.planner.update_step, update)
+        self.screen.from_thread(lambda: self.screen.planner.update_step(update))
 
     def on_text(self, chunk: str) -> None:
-        self.screen.app.call_from_thread(self.screen.planner.append_text, chunk)
+        self.screen.from_thread(lambda: self.screen.planner.append_text(chunk))
 
 
 class IncidentScreen(Screen[None]):
@@ -80,7 +82,6 @@ class IncidentScreen(Screen[None]):
         self.incident: Incident | None = None
         self.diagnosis: Diagnosis | None = None
         self.investigation: Investigation | None = None
-        self._investigation_worker: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +97,19 @@ class IncidentScreen(Screen[None]):
             with TabPane("Planner", id="planner"):
                 yield PlannerView()
         yield Footer()
+
+    def from_thread(self, update: Callable[[], object]) -> None:
+        """Run a widget update from a worker, unless the user has left this screen meanwhile.
+
+        The check runs on the event loop, where unmounting happens, so a result
+        that lands after ``escape`` is dropped instead of failing in the worker.
+        """
+
+        def guarded() -> None:
+            if self.is_attached:
+                update()
+
+        self.app.call_from_thread(guarded)
 
     @property
     def planner(self) -> PlannerView:
@@ -118,9 +132,10 @@ class IncidentScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="incident-load")
     def _load(self) -> None:
-        status = diagnose_ref(app_state(self).services, self.ref)
+        state = app_state(self)
+        status = diagnose_ref(state.services, self.ref, state.rules_epoch)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show_status, status)
+            self.from_thread(lambda: self.show_status(status))
 
     def show_status(self, status: IncidentStatus) -> None:
         app_state(self).statuses[self.ref.path] = status
@@ -129,6 +144,7 @@ class IncidentScreen(Screen[None]):
             title.update(Text(f"{self.ref.name}: {status.error}", style="red"))
             return
         self.incident = status.incident
+        self.refresh_bindings()
         inst = status.incident.instance
         window = status.incident.window or (status.diagnosis.window if status.diagnosis else None)
         where = f"window {window.start:g}–{window.end:g}" if window else "no anomaly window"
@@ -138,16 +154,33 @@ class IncidentScreen(Screen[None]):
                 f"  {inst.engine} {inst.version or ''}  {inst.instance_class or ''}  {where}",
             )
         )
-        charts = self.query_one("#charts", VerticalScroll)
-        charts.remove_children()
-        charts.mount_all(MetricChart(series, window) for series in status.incident.metrics)
+        signals = status.diagnosis.signals if status.diagnosis else []
+        self._order_charts(status.incident, window, signals)
         if status.diagnosis is not None:
             self.show_diagnosis(status.diagnosis)
         elif status.error:
             self.diagnosis_view.query_one("#cause-title", Label).update(Text(status.error, style="red"))
 
+    @work(thread=True, exclusive=True, group="charts")
+    def _order_charts(self, incident: Incident, window: TimeWindow | None, signals: list[Fact]) -> None:
+        names = [m.name for m in incident.metrics]
+        try:
+            canonical = app_state(self).services.canonical_metrics(names)
+        except Exception:
+            canonical = {}  # without the alias table, draw in file order rather than not at all
+        ordered = order_series(incident.metrics, canonical, signals)
+        self.from_thread(lambda: self._mount_charts(ordered, window))
+
+    def _mount_charts(
+        self, ordered: list[tuple[MetricSeries, Fact | None]], window: TimeWindow | None
+    ) -> None:
+        charts = self.query_one("#charts", VerticalScroll)
+        charts.remove_children()
+        charts.mount_all(MetricChart(series, window, signal) for series, signal in ordered)
+
     def show_diagnosis(self, diagnosis: Diagnosis) -> None:
         self.diagnosis = diagnosis
+        self.refresh_bindings()
         signals = self.query_one("#signals", DataTable)
         signals.clear()
         for fact in diagnosis.signals:
@@ -155,9 +188,14 @@ class IncidentScreen(Screen[None]):
         self.diagnosis_view.show(diagnosis)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Cancel only shows while an investigation runs; the footer must not offer dead keys."""
+        """The footer must not offer dead keys: cancel shows only while an investigation runs,
+        and the rest are dimmed until there is an incident (or a diagnosis) to act on."""
         if action == "cancel_investigation":
             return self.investigation is not None
+        if action in ("why_not", "investigate"):
+            return True if self.incident is not None else None
+        if action == "export":
+            return True if self.diagnosis is not None else None
         return True
 
     def action_tab(self, tab: str) -> None:
@@ -179,27 +217,25 @@ class IncidentScreen(Screen[None]):
         except Exception as exc:
             self.app.call_from_thread(self.notify, one_line(exc), severity="error")
             return
-        self.app.call_from_thread(self.app.push_screen, CausePicker(causes), self._why_not_chosen)
+        self.from_thread(lambda: self.app.push_screen(CausePicker(causes), self._why_not_chosen))
 
     def _why_not_chosen(self, cause: str | None) -> None:
-        if cause is not None:
-            self._why_not(cause)
+        if cause is not None and self.incident is not None:
+            self._why_not(self.incident, cause)
 
     @work(thread=True, exclusive=True, group="why-not")
-    def _why_not(self, cause: str) -> None:
-        assert self.incident is not None
+    def _why_not(self, incident: Incident, cause: str) -> None:
         try:
-            why = app_state(self).services.why_not(self.incident, cause)
+            why = app_state(self).services.why_not(incident, cause)
         except Exception as exc:
             self.app.call_from_thread(self.notify, one_line(exc), severity="error", title="WHY NOT")
             return
-        self.app.call_from_thread(self.diagnosis_view.show_why_not, why)
+        self.from_thread(lambda: self.diagnosis_view.show_why_not(why))
 
     # Export ------------------------------------------------------------------
 
     def action_export(self) -> None:
         if self.diagnosis is None:
-            self.notify("Nothing to export yet: the diagnosis is still running.", severity="warning")
             return
         self.app.push_screen(ExportDialog(self.ref.path), self._export_chosen)
 
@@ -228,7 +264,7 @@ class IncidentScreen(Screen[None]):
         self.investigation = Investigation()
         self.refresh_bindings()
         self.planner.reset()
-        self._investigation_worker = self._investigate(self.incident, self.investigation)
+        self._investigate(self.incident, self.investigation)
 
     @work(thread=True, group="investigation")
     def _investigate(self, incident: Incident, investigation: Investigation) -> None:
@@ -236,9 +272,10 @@ class IncidentScreen(Screen[None]):
         try:
             diagnosis = app_state(self).services.investigate(incident, listener, investigation)
         except Exception as exc:
-            self.app.call_from_thread(self._investigation_failed, investigation, one_line(exc))
+            message = one_line(exc)
+            self.from_thread(lambda: self._investigation_failed(investigation, message))
             return
-        self.app.call_from_thread(self._investigation_done, investigation, diagnosis)
+        self.from_thread(lambda: self._investigation_done(investigation, diagnosis))
 
     def _investigation_done(self, investigation: Investigation, diagnosis: Diagnosis) -> None:
         self.investigation = None

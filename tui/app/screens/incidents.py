@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Label
 from textual.worker import get_current_worker
 
 from tui.app.discovery import fingerprint
+from tui.app.screens.incident import IncidentScreen
 from tui.app.services import IncidentRef
 from tui.app.state import IncidentStatus, app_state, diagnose_ref
 
@@ -52,11 +53,20 @@ class IncidentsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#incidents-table", DataTable)
-        for label, key in (("Incident", "name"), ("Status", "status"), ("Top cause", "top"), ("CF", "cf")):
-            table.add_column(label, key=key)
+        # Fixed widths: rows change as diagnoses land, and a table whose columns jump is hard to read.
+        table.add_column("Incident", key="name")
+        table.add_column("Status", key="status", width=14)
+        table.add_column("Top cause (or error)", key="top", width=40)
+        table.add_column("CF", key="cf", width=4)
         self.sub_title = str(app_state(self).root)
         self._apply_listing(app_state(self).services.list_incidents(app_state(self).root))
         self.set_interval(POLL_SECONDS, self._poll, name="incident-poll")
+
+    def on_screen_resume(self) -> None:
+        """Back from the rules after a reload: diagnose again what the old rules diagnosed."""
+        state = app_state(self)
+        if self.refs and any(state.fresh(ref) is None for ref in self.refs):
+            self._apply_listing(self.refs)
 
     def _apply_listing(self, refs: list[IncidentRef]) -> None:
         """Rebuild rows for a new listing; unchanged incidents keep their finished diagnosis."""
@@ -82,13 +92,17 @@ class IncidentsScreen(Screen[None]):
             self.call_after_refresh(self._diagnose, todo)
 
     @staticmethod
-    def _cells(status: IncidentStatus) -> tuple[str, Text, str, str]:
-        label = status.status if status.status != "error" else f"error: {status.error}"
+    def _cells(status: IncidentStatus) -> tuple[str, Text, Text, str]:
+        """An error's message goes where the cause would be: it is what the DBA needs to read."""
         top = status.top
+        if status.status == "error":
+            cause = Text(status.error, style=STATUS_STYLE["error"])
+        else:
+            cause = Text((top.title or top.cause) if top else "")
         return (
             status.ref.name,
-            Text(label, style=STATUS_STYLE[status.status]),
-            (top.title or top.cause) if top else "",
+            Text(status.status, style=STATUS_STYLE[status.status]),
+            cause,
             f"{top.certainty:.2f}" if top else "",
         )
 
@@ -108,18 +122,19 @@ class IncidentsScreen(Screen[None]):
         if key not in table.rows:
             return
         for column, value in zip(("name", "status", "top", "cf"), self._cells(status), strict=True):
-            table.update_cell(key, column, value, update_width=True)
+            table.update_cell(key, column, value)
         self._summarise()
 
     @work(thread=True, exclusive=True, group="diagnose-all")
     def _diagnose(self, refs: list[IncidentRef]) -> None:
         worker = get_current_worker()
-        services = app_state(self).services
+        state = app_state(self)
         for ref in refs:
             if worker.is_cancelled:
                 return
-            self.app.call_from_thread(self.set_status, IncidentStatus(ref, "diagnosing"))
-            result = diagnose_ref(services, ref)
+            epoch = state.rules_epoch
+            self.app.call_from_thread(self.set_status, IncidentStatus(ref, "diagnosing", rules_epoch=epoch))
+            result = diagnose_ref(state.services, ref, epoch)
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self.set_status, result)
@@ -146,8 +161,6 @@ class IncidentsScreen(Screen[None]):
             self.open_incident(ref)
 
     def open_incident(self, ref: IncidentRef) -> None:
-        from tui.app.screens.incident import IncidentScreen
-
         self.app.push_screen(IncidentScreen(ref))
 
     def action_rediagnose(self) -> None:

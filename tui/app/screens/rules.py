@@ -8,9 +8,8 @@ file:line, until a good edit replaces them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -22,6 +21,9 @@ from textual.widgets.tree import TreeNode
 
 from tui.app.services import RuleInfo, RulesState, RuleTestOutcome
 from tui.app.state import app_state, one_line
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 POLL_SECONDS = 1.0
 
@@ -71,6 +73,8 @@ class RulesScreen(Screen[None]):
         self.query_one("#rules-errors", Static).display = False
         self._load(reload=False)
         self.set_interval(POLL_SECONDS, self._poll, name="rules-poll")
+        # The source is highlighted for the theme it was drawn in; redraw it when the theme flips.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._refresh_source())
 
     @work(thread=True, exclusive=True, group="rules-load")
     def _load(self, *, reload: bool) -> None:
@@ -117,7 +121,10 @@ class RulesScreen(Screen[None]):
         if state.errors and not first:
             self.notify("Rule reload failed; previous rules kept.", severity="error", title="Rules")
         elif changed:
-            self.notify(f"Reloaded {state.rule_count} rules.", title="Rules")
+            app_state(self).rules_epoch += 1
+            self.notify(
+                f"Reloaded {state.rule_count} rules; incidents will be diagnosed again.", title="Rules"
+            )
 
     def _fill_tree(self, state: RulesState) -> None:
         """Rebuild the tree, keeping the selected rule (or the first one) under the cursor."""
@@ -153,6 +160,8 @@ class RulesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="rule-source")
     def _show_source(self, rule: RuleInfo) -> None:
+        from rich.syntax import Syntax  # pygments' lexers load here, off the path to the first frame
+
         try:
             code = rule.file.read_text(encoding="utf-8")
         except OSError as exc:

@@ -21,6 +21,25 @@ def _num(value: float | str | bool) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+SHOWN_APART = ("baseline", "anomaly", "ratio", "score", "delta", "peak", "confidence")
+
+
+def evidence_values(values: dict[str, float | str | bool]) -> str:
+    """``baseline → anomaly ×ratio z score`` first (what the DBA compares), then any other values."""
+    parts: list[str] = []
+    if "baseline" in values and "anomaly" in values:
+        parts.append(f"{_num(values['baseline'])} → {_num(values['anomaly'])}")
+        if "ratio" in values:
+            parts.append(f"×{_num(values['ratio'])}")
+        if "score" in values:
+            parts.append(f"z {_num(values['score'])}")
+        rest = {k: v for k, v in values.items() if k not in SHOWN_APART}
+    else:
+        rest = dict(values)
+    parts += [f"{k}={_num(v)}" for k, v in rest.items()]
+    return "  ".join(parts)
+
+
 def how_text(cause: CauseFinding) -> Text:
     """The rule chain, one firing per line, with premise and concluded certainty."""
     if not cause.chain:
@@ -64,6 +83,43 @@ def _flatten(value: Any) -> str:
     return str(value)
 
 
+def _condition_detail(cond: dict[str, Any]) -> str:
+    """The tests that decided a condition; a ``none`` condition holds when its fact is absent."""
+    tests = [str(t) for t in cond.get("tests", [])]
+    failed = [str(t) for t in cond.get("failed_tests", [])]
+    if cond.get("group") == "none":
+        if cond.get("passed"):
+            missed = [t for t in failed if not t.startswith("present=")]
+            return "absent, as required" + (f" ({', '.join(missed)})" if missed else "")
+        return "present, but must be absent" + (f" ({', '.join(tests)})" if tests else "")
+    shown = tests if cond.get("passed") else failed
+    return ", ".join(shown) if shown else "present"
+
+
+def _why_rule(text: Text, entry: dict[str, Any], depth: int) -> None:
+    """One rule's report: each condition with a mark, and the rules behind a derived fact, indented."""
+    pad = "    " * depth
+    if "conditions" not in entry:  # a shape this view does not know: show it rather than hide it
+        text.append(f"\n{pad}• {entry.get('rule', '?')}: {_flatten(entry)}")
+        return
+    certainty = entry.get("certainty")
+    cf = f", CF {certainty:.2f}" if isinstance(certainty, float) else ""
+    text.append(f"\n{pad}• ")
+    text.append(str(entry.get("rule", "?")), style="bold")
+    text.append(f" [{entry.get('pack', '')}] {entry.get('title', '')} ({entry.get('status', '?')}{cf})")
+    for cond in entry["conditions"]:
+        ok = bool(cond.get("passed"))
+        text.append(f"\n{pad}    ")
+        text.append("✓" if ok else "✗", style="green" if ok else "red bold")
+        text.append(f" {cond.get('group', '')} {cond.get('condition', '')}: {_condition_detail(cond)}")
+        if cond.get("text"):
+            text.append(f"\n{pad}      {cond['text']}", style="dim")
+        because = cond.get("because", [])
+        for sub in because if isinstance(because, list) else [because]:
+            if isinstance(sub, dict):
+                _why_rule(text, sub, depth + 2)
+
+
 def why_not_text(why: WhyNot) -> Text:
     """Per rule that could have concluded the cause, the conditions that failed and the values seen."""
     text = Text()
@@ -71,11 +127,7 @@ def why_not_text(why: WhyNot) -> Text:
     if why.summary:
         text.append(f"\n{why.summary}")
     for entry in why.rules:
-        rule = entry.get("rule", "?")
-        text.append(f"\n• {rule}", style="bold")
-        for key, value in entry.items():
-            if key != "rule":
-                text.append(f"\n    {key}: {_flatten(value)}")
+        _why_rule(text, entry, 0)
     if not why.rules and not why.summary:
         text.append("\nno rule concludes this cause")
     return text
@@ -147,8 +199,7 @@ class DiagnosisView(Horizontal):
         evidence = self.query_one("#evidence", DataTable)
         evidence.clear()
         for ev in cause.evidence:
-            values = ", ".join(f"{k}={_num(v)}" for k, v in ev.values.items())
-            evidence.add_row(ev.kind, ev.name, values, ev.text)
+            evidence.add_row(ev.kind, ev.name, evidence_values(ev.values), ev.text)
         self.query_one("#how", Static).update(how_text(cause))
         self.query_one("#remediations", Static).update(remediation_text(cause))
         self.query_one("#whynot", Static).update("")

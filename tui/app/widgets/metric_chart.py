@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Label, Sparkline
 
 if TYPE_CHECKING:
-    from models import MetricSeries, TimeWindow
+    from models import Fact, MetricSeries, TimeWindow
 
 
 def window_indices(timestamps: list[float], window: TimeWindow | None) -> tuple[int, int] | None:
@@ -93,23 +93,49 @@ class WindowMarker(Widget):
         return Text("".join("▔" if c in cols else " " for c in range(width)))
 
 
+def signal_note(series_name: str, signal: Fact | None) -> str:
+    """What the signal says about this series, e.g. ``→ cpu_user level_shift ↑ ×4.52``."""
+    if signal is None:
+        return ""
+    parts = [f"→ {signal.name}"] if signal.name != series_name else []
+    shape = signal.attrs.get("shape")
+    if isinstance(shape, str):
+        parts.append(shape)
+    arrow = {"up": "↑", "down": "↓"}.get(str(signal.attrs.get("direction", "")), "")
+    if arrow:
+        parts.append(arrow)
+    ratio = signal.attrs.get("ratio")
+    if isinstance(ratio, float):
+        parts.append(f"×{ratio:.3g}")
+    return " ".join(parts)
+
+
 class MetricChart(Vertical):
-    """Name, unit and range over the sparkline and its window marker."""
+    """Name, unit, range and signal over the sparkline and its window marker."""
 
     DEFAULT_CSS = """
     MetricChart { height: auto; margin-bottom: 1; }
     MetricChart > Label { width: 1fr; }
     """
 
-    def __init__(self, series: MetricSeries, window: TimeWindow | None) -> None:
+    def __init__(self, series: MetricSeries, window: TimeWindow | None, signal: Fact | None = None) -> None:
         super().__init__(classes="metric-chart")
         self.series = series
         self.window = window
+        self.signal = signal
 
     def compose(self) -> ComposeResult:
         data = filled(self.series.values)
         unit = f" {self.series.unit}" if self.series.unit else ""
         low, high = (min(data), max(data)) if data else (0.0, 0.0)
-        yield Label(f"[b]{self.series.name}[/b]{unit}  [dim]{low:.4g} … {high:.4g}[/dim]", markup=True)
+        note = signal_note(self.series.name, self.signal)
+        yield Label(
+            Text.assemble(
+                (self.series.name, "bold"),
+                unit,
+                (f"  {low:.4g} … {high:.4g}", "dim"),
+                (f"  {note}" if note else "", "yellow"),
+            )
+        )
         yield Sparkline(data, summary_function=max)
         yield WindowMarker(len(data), window_indices(self.series.timestamps, self.window))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -27,6 +28,7 @@ STATE_STYLE: dict[StepState, str] = {
 class PlannerView(Vertical):
     def __init__(self) -> None:
         super().__init__(id="planner-view")
+        self.steps: dict[str, StepUpdate] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("Idle. Press p to investigate with the planner.", id="planner-status")
@@ -47,43 +49,49 @@ class PlannerView(Vertical):
         self.query_one("#planner-status", Label).update(text)
 
     def reset(self) -> None:
-        self.query_one("#plan-steps", DataTable).clear()
+        self.steps.clear()
+        self._render_steps()
         self.query_one("#model-output", Log).clear()
         self.set_status("Planning…")
 
-    def show_plan(self, plan: Plan) -> None:
-        steps = self.query_one("#plan-steps", DataTable)
-        steps.clear()
-        for step in plan.steps:
-            steps.add_row(
-                step.id,
-                step.tool,
-                ",".join(step.depends_on) or "—",
-                Text("pending", style=STATE_STYLE["pending"]),
-                "",
-                key=step.id,
+    def _render_steps(self) -> None:
+        """Redraw from ``steps``: a plan is at most a dozen rows, and a full redraw sizes columns exactly."""
+        table = self.query_one("#plan-steps", DataTable)
+        table.clear()
+        for row in self.steps.values():
+            table.add_row(
+                row.step,
+                row.tool,
+                ",".join(row.depends_on) or "—",
+                Text(row.state, style=STATE_STYLE[row.state]),
+                row.summary,
+                key=row.step,
             )
+
+    def show_plan(self, plan: Plan) -> None:
+        self.steps = {
+            step.id: StepUpdate(step.id, step.tool, "pending", depends_on=tuple(step.depends_on))
+            for step in plan.steps
+        }
+        self._render_steps()
         self.set_status(f"Running {len(plan.steps)} steps. Press c to cancel.")
 
     def update_step(self, update: StepUpdate) -> None:
-        steps = self.query_one("#plan-steps", DataTable)
-        if update.step not in steps.rows:  # a planner that reports steps only as they run
-            steps.add_row(update.step, update.tool, ",".join(update.depends_on) or "—", "", "", key=update.step)
-        steps.update_cell(
-            update.step, "state", Text(update.state, style=STATE_STYLE[update.state]), update_width=True
-        )
-        steps.update_cell(update.step, "summary", update.summary, update_width=True)
+        """A planner may report steps only as they run; unknown ones are appended."""
+        known = self.steps.get(update.step)
+        depends_on = update.depends_on or (known.depends_on if known else ())
+        self.steps[update.step] = replace(update, depends_on=depends_on)
+        self._render_steps()
 
     def append_text(self, chunk: str) -> None:
         self.query_one("#model-output", Log).write(chunk)
 
     def mark_unfinished(self, state: StepState) -> None:
         """On cancel or failure, steps that never ran must not look as if they still might."""
-        steps = self.query_one("#plan-steps", DataTable)
-        for row_key in list(steps.rows):
-            cell = steps.get_cell(row_key, "state")
-            if str(cell) in ("pending", "running"):
-                steps.update_cell(row_key, "state", Text(state, style=STATE_STYLE[state]))
+        for key, row in self.steps.items():
+            if row.state in ("pending", "running"):
+                self.steps[key] = replace(row, state=state)
+        self._render_steps()
 
     def finish(self, diagnosis: Diagnosis) -> None:
         if diagnosis.causes:
