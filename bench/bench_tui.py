@@ -7,8 +7,8 @@ is written; "all diagnosed" is when no incident is pending or diagnosing.
 
 Two entry paths are timed, because they differ by what the other commands import:
 
-- ``cli``: ``tui.cli.build_parser()`` as ``sleuth tui`` runs it (it imports every
-  command module, and with them the core);
+- ``cli``: ``tui.cli.build_parser("tui")`` as ``sleuth tui`` runs it (only the
+  ``tui`` command's module is imported);
 - ``app``: ``tui.commands.app_cli.build_app`` alone (the UI's own cost).
 
     .venv/bin/python bench/bench_tui.py [PATH] [--runs N]
@@ -31,7 +31,7 @@ from pathlib import Path
 path, via = sys.argv[1], sys.argv[2]
 if via == "cli":
     from tui.cli import build_parser
-    args = build_parser().parse_args(["tui", path])
+    args = build_parser("tui").parse_args(["tui", path])
 else:
     args = argparse.Namespace(path=path, config=None, rules=None)
 from tui.commands.app_cli import build_app

@@ -19,6 +19,22 @@ COMMAND_MODULES = (
     "tui.commands.app_cli",
 )
 
+# Which module registers each command, so that running one command imports only its
+# module (the core's imports cost most of a second; `sleuth tui` must paint in under one).
+COMMAND_OWNERS: dict[str, str] = {
+    "schema": "tui.commands.foundation",
+    "validate": "tui.commands.foundation",
+    "summary": "tui.commands.foundation",
+    "import": "tui.commands.foundation",
+    "diagnose": "tui.commands.rules_cli",
+    "explain": "tui.commands.rules_cli",
+    "eval": "tui.commands.rules_cli",
+    "rules": "tui.commands.rules_cli",
+    "kg": "tui.commands.kg_cli",
+    "collect": "tui.commands.live_cli",
+    "tui": "tui.commands.app_cli",
+}
+
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -26,25 +42,23 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors exit 2 with one line, as argparse does, but never with a traceback."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or, when ``command`` is known, one holding just that command."""
     parser = _Parser(
         prog="sleuth", description="Diagnose managed-database incidents with rules and a local LLM."
     )
     parser.add_argument("--version", action="version", version="sleuth 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # an area not built yet
-            raise
+    owner = COMMAND_OWNERS.get(command or "")
+    for name in (owner,) if owner else COMMAND_MODULES:
+        module = importlib.import_module(name)
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
