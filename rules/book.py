@@ -39,10 +39,12 @@ class RuleBook:
         self.version = _next_version()
         self._rules: dict[str, RuleSpec] = {}
         self._pack_of: dict[str, str] = {}
+        self._engines: dict[str, tuple[str, ...]] = {}
         for loaded in self.packs:
             for rule in loaded.pack.rules:
                 self._rules.setdefault(rule.id, rule)
                 self._pack_of.setdefault(rule.id, loaded.pack.pack)
+                self._engines.setdefault(rule.id, tuple(rule.engines or loaded.pack.engines))
 
     @classmethod
     def empty(cls) -> RuleBook:
@@ -62,13 +64,23 @@ class RuleBook:
     def pack_of(self, rule_id: str) -> str:
         return self._pack_of[rule_id]
 
+    def engines_of(self, rule_id: str) -> tuple[str, ...]:
+        """The engines a rule is for: its own list, else its pack's; empty means every engine."""
+        return self._engines[rule_id]
+
+    def applies_to(self, rule_id: str, engine: str | None) -> bool:
+        engines = self._engines[rule_id]
+        return engine is None or not engines or engine in engines
+
     def concluding(self, cause_or_fact: str) -> list[RuleSpec]:
         """Rules whose conclusion is ``cause_or_fact`` (a cause id or a derived fact name)."""
         return [r for r in self._rules.values() if cause_or_fact in (r.then.cause, r.then.fact)]
 
     def reload(self, graph: GraphView | None = None) -> RuleBook:
         """A fresh book from the same files; raises ``RuleLoadError`` and changes nothing on error."""
-        return load_rulebook(self.sources or None, graph=graph)
+        if not self.sources:
+            return RuleBook(self.packs)  # built in memory: nothing to re-read, but a new version
+        return load_rulebook(self.sources, graph=graph)
 
     def __len__(self) -> int:
         return len(self._rules)
@@ -92,6 +104,11 @@ def load_packs(paths: Sequence[Path]) -> tuple[list[LoadedPack], list[Problem]]:
     for path in paths:
         if not path.exists():
             problems.append(Problem(str(path), 1, 1, NO_RULE, "no such file or directory"))
+    for path in paths:
+        if path.is_dir() and not rule_files([path]):
+            problems.append(
+                Problem(str(path), 1, 1, NO_RULE, "no rule files (*.yaml, *.yml) in this directory")
+            )
     for file in rule_files(p for p in paths if p.exists()):
         try:
             packs.append(read_pack(file))

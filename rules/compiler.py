@@ -7,14 +7,19 @@ each ``none`` condition a durable ``none``. Rules are split into rulesets of at
 most ``CHUNK`` rules because durable_rules fails near 511 rules per ruleset,
 and with at most ``SUBJECT_LIMIT`` rules on any one fact subject because one
 fact that activates more than 64 rules of a ruleset at once fails the assert
-with error 303 (measured on durable_rules 2.0.28). Every ruleset gets a sink rule so that a fact no rule wants does not raise
-``MessageNotHandledException``.
+with error 303 (measured on durable_rules 2.0.28). Every ruleset gets a sink
+rule so that a fact no rule wants does not raise ``MessageNotHandledException``.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from durable import lang
@@ -78,7 +83,7 @@ class CompiledRuleset:
         property table (64 slots, open addressing) far from full.
         """
         wanted = self.keys.get((fact.kind, fact.name), frozenset())
-        return {k: v for k, v in fact_message(fact, fid, sid).items() if k in _BASE_KEYS or k in wanted}
+        return fact_message(fact, fid, sid, wanted)
 
 
 _BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
@@ -86,31 +91,96 @@ _BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
 
 def condition_keys(cond: Condition) -> frozenset[str]:
     """The message keys a condition's expression reads."""
-    keys = {attr_key(f) for f in NUMERIC_CONDITION_FIELDS if getattr(cond, f) is not None}
+    keys = {attr_key(f, 0.0) for f in NUMERIC_CONDITION_FIELDS if getattr(cond, f) is not None}
     if cond.shape is not None:
-        keys.add(attr_key("shape"))
+        keys.add(attr_key("shape", ""))
     if cond.direction is not None:
-        keys.add(attr_key("direction"))
-    keys.update(attr_key(k) for k in cond.where)
+        keys.add(attr_key("direction", ""))
+    keys.update(attr_key(k, 0.0 if isinstance(v, NumTest) else v) for k, v in cond.where.items())
     return frozenset(keys)
 
 
-def attr_key(field: str) -> str:
-    """Fact attributes live under a prefix so they can never clash with kind/name/sid/fid."""
-    return "certainty" if field == "certainty" else f"a_{field}"
+def attr_key(field: str, like: float | str | bool) -> str:
+    """The message key of an attribute, typed by its value: ``n_`` number, ``s_`` text, ``b_`` flag.
+
+    durable_rules coerces across types (``"many" > 100`` and ``1.0 == true``
+    both hold there), while ``rules.conditions`` does not; typing the key makes
+    a test on the wrong type read a missing key, which never matches, so the
+    engine and the WHY-NOT evaluator agree. ``certainty`` is the fact's own.
+    """
+    if field == "certainty":
+        return "certainty"
+    if isinstance(like, bool):
+        return f"b_{field}"
+    return f"s_{field}" if isinstance(like, str) else f"n_{field}"
 
 
-def fact_message(fact: Fact, fid: int, sid: str) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "sid": sid,
-        "fid": fid,
-        "kind": fact.kind,
-        "name": fact.name,
-        "certainty": fact.certainty,
-    }
+def fact_message(fact: Fact, fid: int, sid: str, keys: frozenset[str] | None = None) -> dict[str, Any]:
+    """A fact as a durable_rules message, with only ``keys`` among its attributes when given.
+
+    ``fid`` lets actions map what they bound back to ``Fact`` objects.
+    """
+    message: dict[str, Any] = {"sid": sid, "fid": fid, "kind": token(fact.kind), "name": token(fact.name)}
+    if keys is None or "certainty" in keys:
+        message["certainty"] = fact.certainty
     for key, value in fact.attrs.items():
-        message[attr_key(key)] = value
+        if key == "certainty":  # the fact's own certainty is what a `certainty` test means
+            continue
+        typed = attr_key(key, value)
+        if keys is None or typed in keys:
+            message[typed] = token(value) if isinstance(value, str) else value
     return message
+
+
+def encode_messages(messages: Sequence[dict[str, Any]]) -> str:
+    """JSON for durable_rules with every number in positional notation.
+
+    durable_rules' C parser crashes the process on exponents (``1e-05``,
+    ``1e+20``, both ordinary ``repr`` of floats), so such floats are written out
+    in full; a non-finite number is dropped, which no test matches. Everything
+    else goes through ``json.dumps`` in one call, the common and fast case.
+    """
+    if not any(awkward_number(v) for m in messages for v in m.values()):
+        return json.dumps(list(messages), ensure_ascii=False)
+    return "[" + ",".join(_encode_object(m) for m in messages) + "]"
+
+
+def awkward_number(value: Any) -> bool:
+    """A float whose ``repr`` uses an exponent (or is not finite), which durable cannot parse."""
+    if not isinstance(value, float):
+        return False
+    magnitude = abs(value)
+    return not math.isfinite(value) or magnitude >= 1e16 or (0.0 < magnitude < 1e-4)
+
+
+def _encode_object(message: dict[str, Any]) -> str:
+    parts = []
+    for key, value in message.items():
+        text = _encode_value(value)
+        if text is not None:
+            parts.append(f"{json.dumps(key, ensure_ascii=False)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _encode_value(value: Any) -> str | None:
+    if isinstance(value, float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            return None
+        text = format(Decimal(repr(value)), "f")
+        return text if "." in text else text + ".0"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def token(text: str) -> str:
+    """What durable sees instead of a string: a short digest, plain ASCII, equal iff the text is.
+
+    durable compares string literals as the escaped text it was given; a fact
+    written with ASCII escapes (``caf\\u00e9``) never equalled ``café`` in a
+    rule, which durable's own encoder writes raw. Digests leave nothing to
+    escape, and rules only ever test strings for equality.
+    """
+    return "t" + hashlib.blake2b(text.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def expand(rule: RuleSpec) -> list[CompiledRule]:
@@ -184,8 +254,7 @@ def _when_all(compiled: CompiledRule, action: Action) -> Any:
     spec = compiled.rule
     parts: list[Any] = []
     for b in compiled.bindings:
-        cond = spec.when.all[b.index] if b.group == "all" else spec.when.any[b.index]
-        parts.append(getattr(lang.c, b.alias) << _expression(cond))
+        parts.append(getattr(lang.c, b.alias) << _expression(compiled.condition(b)))
     parts.extend(lang.none(_expression(cond)) for cond in spec.when.none)
     parts.append(lang.pri(max(1, PRI_BASE - spec.salience)))
     rule = lang.when_all(*parts)
@@ -196,25 +265,27 @@ def _when_all(compiled: CompiledRule, action: Action) -> Any:
 def _expression(cond: Condition) -> Any:
     kind, name = subject(cond)
     m = lang.m
-    expr = (m.kind == kind) & (m.name == name)
+    expr = (m.kind == token(kind)) & (m.name == token(name))
     for field in NUMERIC_CONDITION_FIELDS:
         test = getattr(cond, field)
         if test is not None:
-            expr = _numeric(expr, attr_key(field), test)
+            expr = _numeric(expr, attr_key(field, 0.0), test)
     if cond.shape is not None:
-        key = attr_key("shape")
+        key = attr_key("shape", "")
         alternatives = None
         for shape in cond.shape:
-            one = getattr(m, key) == shape
+            one = getattr(m, key) == token(shape)
             alternatives = one if alternatives is None else alternatives | one
         expr = expr & alternatives
     if cond.direction is not None:
-        expr = expr & (getattr(m, attr_key("direction")) == cond.direction)
+        expr = expr & (getattr(m, attr_key("direction", "")) == token(cond.direction))
     for key, want in cond.where.items():
         if isinstance(want, NumTest):
-            expr = _numeric(expr, attr_key(key), want)
+            expr = _numeric(expr, attr_key(key, 0.0), want)
         else:
-            expr = expr & (getattr(m, attr_key(key)) == want)
+            expr = expr & (
+                getattr(m, attr_key(key, want)) == (token(want) if isinstance(want, str) else want)
+            )
     return expr
 
 

@@ -13,9 +13,11 @@ replace a ruleset, and starts dispatcher threads on its default host. So:
   which never raises); derived facts are asserted by this module between
   rounds, once each, into every ruleset that mentions them (forward chaining
   across packs and chunks);
-- after the run, ``none`` conditions are re-checked against the final facts and
-  MYCIN certainties computed in Python (``rules.certainty``), because durable
-  cannot retract an action that already ran before a blocking fact appeared.
+- numbers reach durable's C parser in positional notation (it crashes the
+  process on ``1e-05``), through our own JSON (``rules.compiler.encode_messages``);
+- after the run, ``rules.resolve`` re-checks ``none`` conditions against the
+  final facts and computes MYCIN certainties, because durable cannot undo an
+  action that already ran before a blocking fact appeared.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from models import Condition, Fact, RuleSpec
+from models import Fact, RuleSpec
 from rules import certainty as cf
 from rules.book import RuleBook
-from rules.compiler import CompiledRule, CompiledRuleset, definition, plan_rulesets
-from rules.conditions import matches, subject
+from rules.compiler import CompiledRule, CompiledRuleset, definition, encode_messages, plan_rulesets
+from rules.resolve import EngineResult, Firing, RawFiring, resolve
 
 Observer = Callable[[str, Mapping[str, Fact]], None]
 
@@ -55,38 +57,15 @@ _compiled: weakref.WeakKeyDictionary[RuleBook, list[CompiledRuleset]] = weakref.
 _sessions: dict[str, _Session] = {}
 
 
-@dataclass(frozen=True)
-class Firing:
-    """A rule that held, the facts it bound, and the certainty it gives its conclusion."""
-
-    rule: RuleSpec
-    facts: tuple[Fact, ...]
-    premise: float
-    certainty: float
-
-
-@dataclass(frozen=True)
-class EngineResult:
-    facts: tuple[Fact, ...]  # input facts plus the derived facts that hold, with final certainties
-    firings: tuple[Firing, ...]  # best firing per rule, rules that held only
-    causes: dict[str, float]  # cause id -> combined certainty
-    errors: tuple[str, ...]
-
-
-@dataclass
-class _Raw:
-    compiled: CompiledRule
-    fids: dict[str, int]  # alias -> fact id
-
-
 @dataclass
 class _Session:
     sid: str
+    book: RuleBook
     facts: list[Fact]
     engine: str | None
     disabled: frozenset[str]
     observer: Observer | None
-    raw: list[_Raw] = field(default_factory=list)
+    raw: list[RawFiring] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     derived: dict[str, int] = field(default_factory=dict)  # derived fact name -> fact id
     pending: list[int] = field(default_factory=list)
@@ -94,9 +73,7 @@ class _Session:
     closing: bool = False
 
     def applies(self, rule: RuleSpec) -> bool:
-        if rule.id in self.disabled:
-            return False
-        return not (rule.engines and self.engine is not None and self.engine not in rule.engines)
+        return rule.id not in self.disabled and self.book.applies_to(rule.id, self.engine)
 
     def record(self, compiled: CompiledRule, message: Mapping[str, Any]) -> None:
         """Called from inside a durable action: must never raise, or the error would be swallowed."""
@@ -106,7 +83,7 @@ class _Session:
             fids = {b.alias: int(message[b.alias]["fid"]) for b in compiled.bindings}
             if self.observer is not None:
                 self.observer(compiled.rule.id, {a: self.facts[i] for a, i in fids.items()})
-            self.raw.append(_Raw(compiled, fids))
+            self.raw.append(RawFiring(compiled, fids))
             name = compiled.rule.then.fact
             if name is not None and name not in self.derived:
                 strengths = [
@@ -138,7 +115,7 @@ def run_rules(
     """
     with _LOCK:
         sid = SESSION_ID
-        session = _Session(sid, list(facts), engine, disabled, observer)
+        session = _Session(sid, book, list(facts), engine, disabled, observer)
         session.pending = list(range(len(session.facts)))
         rulesets = _rulesets_for(book)
         _sessions[sid] = session
@@ -152,7 +129,7 @@ def run_rules(
             for name, messages in session.asserted.items():
                 _retract(name, messages, session)
             del _sessions[sid]
-    return _finish(session)
+    return resolve(session.facts, session.raw, session.errors)
 
 
 def prepare(book: RuleBook) -> None:
@@ -208,7 +185,7 @@ def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) ->
     host = _host_instance()
     session.asserted.setdefault(ruleset.name, []).extend(wanted)
     try:
-        host.assert_facts(ruleset.name, wanted)
+        _call(host, ruleset.name, "assert_facts", wanted)
     except durable_engine.MessageNotHandledException:
         pass  # the sink makes this unreachable; an unmatched fact is never an error
     except Exception as exc:
@@ -226,98 +203,29 @@ def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) ->
         host.update_state(ruleset.name, state)
 
 
+def _call(host: _QuietHost, ruleset_name: str, operation: str, messages: list[dict[str, Any]]) -> None:
+    """``Host.assert_facts``/``retract_facts`` with our own JSON (see ``encode_messages``).
+
+    Mirrors durable's ``Host._handle_function``: run the engine call, then the
+    actions it queued for the session, re-raising an error the callback reports.
+    """
+    ruleset = host.get_ruleset(ruleset_name)
+    native = durable_engine.durable_rules_engine  # the C extension durable's own Ruleset calls
+    result = getattr(native, operation)(ruleset._handle, encode_messages(messages))
+    state_handle = ruleset._handle_result(result, messages)
+    errors: list[BaseException | None] = []
+    ruleset.do_actions(state_handle, lambda error, _state: errors.append(error))
+    if errors and errors[0] is not None:
+        raise errors[0]
+
+
 def _retract(ruleset_name: str, messages: list[dict[str, Any]], session: _Session) -> None:
     try:
-        _host_instance().retract_facts(ruleset_name, messages)
+        _call(_host_instance(), ruleset_name, "retract_facts", messages)
     except durable_engine.MessageNotHandledException:
         pass
     except Exception as exc:
         session.errors.append(f"rules engine ({ruleset_name}) cleanup: {type(exc).__name__}: {exc}")
 
 
-def _finish(session: _Session) -> EngineResult:
-    """Re-check ``none`` against the final facts and compute MYCIN certainties, derived facts first."""
-    by_rule: dict[str, list[_Raw]] = {}
-    for raw in session.raw:
-        by_rule.setdefault(raw.compiled.rule.id, []).append(raw)
-    rules = {rid: raws[0].compiled.rule for rid, raws in by_rule.items()}
-    concluding: dict[str, list[str]] = {}
-    for rid, rule in rules.items():
-        concluding.setdefault(rule.then.fact or f"cause:{rule.then.cause}", []).append(rid)
-
-    fact_cf: dict[int, float] = {}
-    best: dict[str, Firing | None] = {}
-    busy: set[str] = set()
-
-    def strength(fid: int, condition: Condition | None = None) -> float:
-        fact = session.facts[fid]
-        if fact.kind != "derived":
-            return cf.fact_strength(fact) if condition is None else cf.condition_strength(fact, condition)
-        if fid not in fact_cf:
-            values = [f.certainty for rid in concluding.get(fact.name, []) if (f := firing(rid)) is not None]
-            fact_cf[fid] = cf.combine_all(values)
-        return fact_cf[fid]
-
-    def holds(fact_id: int) -> bool:
-        return strength(fact_id) > 0.0
-
-    def firing(rule_id: str) -> Firing | None:
-        if rule_id in best:
-            return best[rule_id]
-        if rule_id in busy:  # a cycle lint would have rejected; break it rather than recurse forever
-            return None
-        busy.add(rule_id)
-        rule = rules[rule_id]
-        chosen: Firing | None = None
-        for raw in by_rule[rule_id]:
-            if _blocked(rule, session.facts, holds):
-                continue
-            c = raw.compiled
-            all_s = [strength(raw.fids[b.alias], c.condition(b)) for b in c.bindings if b.group == "all"]
-            any_s = [strength(raw.fids[b.alias], c.condition(b)) for b in c.bindings if b.group == "any"]
-            p = cf.premise(all_s, any_s)
-            if p <= 0.0 or (chosen is not None and p <= chosen.premise):
-                continue
-            bound = tuple(session.facts[raw.fids[b.alias]] for b in raw.compiled.bindings)
-            chosen = Firing(rule, bound, p, cf.conclude(p, rule.certainty))
-        busy.discard(rule_id)
-        best[rule_id] = chosen
-        return chosen
-
-    firings = [f for rid in rules if (f := firing(rid)) is not None]
-    causes: dict[str, float] = {}
-    for f in firings:
-        if f.rule.then.cause is not None:
-            causes[f.rule.then.cause] = cf.combine(causes.get(f.rule.then.cause, 0.0), f.certainty)
-    facts = []
-    for fid, fact in enumerate(session.facts):
-        if fact.kind == "derived":
-            value = strength(fid)
-            if value <= 0.0:
-                continue
-            fact = fact.model_copy(update={"certainty": value})
-        facts.append(fact)
-    final = {f.name: f for f in facts if f.kind == "derived"}
-    firings = [
-        Firing(
-            f.rule,
-            tuple(final.get(x.name, x) if x.kind == "derived" else x for x in f.facts),
-            f.premise,
-            f.certainty,
-        )
-        for f in firings
-    ]
-    return EngineResult(tuple(facts), tuple(firings), causes, tuple(session.errors))
-
-
-def _blocked(rule: RuleSpec, facts: Sequence[Fact], holds: Callable[[int], bool]) -> bool:
-    for cond in rule.when.none:
-        kind, name = subject(cond)
-        for fid, fact in enumerate(facts):
-            if (
-                (fact.kind, fact.name) == (kind, name)
-                and (kind != "derived" or holds(fid))
-                and matches(cond, fact)
-            ):
-                return True
-    return False
+__all__ = ["SESSION_ID", "EngineResult", "Firing", "Observer", "prepare", "run_rules"]

@@ -9,6 +9,8 @@ values seen, recursing into derived facts that did not hold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from models import Diagnosis, Evidence, Fact, Incident, RuleFiring, RuleSpec, WhyNot
@@ -71,11 +73,13 @@ def why_not(
     *,
     infer_window: bool = False,
     disabled_rules: frozenset[str] = frozenset(),
+    extra_facts: Sequence[Fact] = (),
 ) -> WhyNot:
     """WHY-NOT for an incident (signals re-extracted) or a diagnosis (its signals reused).
 
-    The rules are re-run on those facts so derived facts are judged as the
-    diagnosis saw them; raises ``rules.signals.SignalError`` for an incident
+    The rules are re-run on those facts plus ``extra_facts`` (a diagnosis keeps
+    no observations, so pass the planner's here) and derived facts are judged as
+    the diagnosis saw them; raises ``rules.signals.SignalError`` for an incident
     without usable metrics.
     """
     engine: str | None = None
@@ -84,75 +88,96 @@ def why_not(
         engine = incident_or_diagnosis.instance.engine
     else:
         facts = list(incident_or_diagnosis.signals)
+    facts.extend(extra_facts)
     result = run_rules(book, facts, engine=engine, disabled=disabled_rules)
-    return why_not_from(cause, result, book, engine=engine)
+    return why_not_from(cause, result, book, engine=engine, disabled_rules=disabled_rules)
 
 
-def why_not_from(cause: str, result: EngineResult, book: RuleBook, *, engine: str | None = None) -> WhyNot:
+def why_not_from(
+    cause: str,
+    result: EngineResult,
+    book: RuleBook,
+    *,
+    engine: str | None = None,
+    disabled_rules: frozenset[str] = frozenset(),
+) -> WhyNot:
     """For each rule that concludes ``cause``: which conditions failed, with the values seen."""
-    fired = {f.rule.id for f in result.firings}
-    entries = [_rule_report(rule, result.facts, book, fired, engine, 0) for rule in book.concluding(cause)]
-    certainty = _certainty(cause, result)
+    ctx = _Context(result.facts, book, frozenset(f.rule.id for f in result.firings), engine, disabled_rules)
+    entries = [ctx.report(rule, 0) for rule in book.concluding(cause)]
+    certainty = result.causes.get(cause, 0.0)
     if not entries:
         summary = f"no rule concludes {cause}"
     elif certainty > 0.0:
         summary = f"{cause} was concluded with certainty {certainty:.2f}"
     else:
-        firsts = [f"{e['rule']}: {e['failed'][0]}" for e in entries if e["failed"]]
-        summary = f"{cause} was not concluded; " + ("; ".join(firsts) if firsts else "no rule held")
+        firsts = [
+            f"{e['rule']}: {e['failed'][0]}" for e in entries if e["failed"] and e["status"] == "failed"
+        ]
+        summary = f"{cause} was not concluded; " + (
+            "; ".join(firsts) if firsts else "no applicable rule held"
+        )
     return WhyNot(cause=cause, rules=entries, summary=summary)
 
 
-def _certainty(cause: str, result: EngineResult) -> float:
-    return result.causes.get(cause, 0.0)
+@dataclass(frozen=True)
+class _Context:
+    """What every level of a WHY-NOT report needs; reports recurse into derived facts."""
 
+    facts: tuple[Fact, ...]
+    book: RuleBook
+    fired: frozenset[str]
+    engine: str | None
+    disabled: frozenset[str]
 
-def _rule_report(
-    rule: RuleSpec, facts: tuple[Fact, ...], book: RuleBook, fired: set[str], engine: str | None, depth: int
-) -> dict[str, Any]:
-    checks: list[dict[str, Any]] = []
-    failed: list[str] = []
-    any_results: list[ConditionResult] = []
-    for group, _index, cond in conditions(rule):
-        result = best_match(cond, facts)
-        ok = not result.matched if group == "none" else result.matched
-        entry: dict[str, Any] = {
-            "group": group,
-            "condition": describe_subject(cond),
-            "passed": ok,
-            "tests": [t.describe() for t in result.tests],
-        }
-        if result.fact is not None and result.fact.text:
-            entry["text"] = result.fact.text
-        if group == "any":
-            any_results.append(result)
-        elif not ok:
-            what = "present" if group == "none" else "; ".join(t.describe() for t in result.failed)
+    def status(self, rule: RuleSpec) -> str:
+        if rule.id in self.disabled:
+            return "disabled"
+        if not self.book.applies_to(rule.id, self.engine):
+            return "other engine"
+        return "fired" if rule.id in self.fired else "failed"
+
+    def report(self, rule: RuleSpec, depth: int) -> dict[str, Any]:
+        checks: list[dict[str, Any]] = []
+        failed: list[str] = []
+        any_results: list[ConditionResult] = []
+        for group, _index, cond in conditions(rule):
+            result = best_match(cond, self.facts)
+            ok = not result.matched if group == "none" else result.matched
+            entry: dict[str, Any] = {
+                "group": group,
+                "condition": describe_subject(cond),
+                "passed": ok,
+                "tests": [t.describe() for t in result.tests],
+                "failed_tests": [t.describe() for t in result.failed],
+            }
+            if result.fact is not None and result.fact.text:
+                entry["text"] = result.fact.text
+            if group == "any":
+                any_results.append(result)
+            elif not ok and group == "none":
+                failed.append(f"{describe_subject(cond)} must be absent")
+            elif not ok:
+                failed.append(f"{describe_subject(cond)} " + "; ".join(t.describe() for t in result.failed))
+            if cond.fact is not None and not result.matched and group != "none" and depth < MAX_DEPTH:
+                entry["because"] = [self.report(r, depth + 1) for r in self.book.concluding(cond.fact)]
+            checks.append(entry)
+        if any_results and not any(r.matched for r in any_results):
+            names = ", ".join(describe_subject(r.condition) for r in any_results)
+            failed.append(f"none of [{names}] held")
+        status = self.status(rule)
+        if status == "failed" and not failed:
             failed.append(
-                f"{describe_subject(cond)} {what}"
-                if group == "all"
-                else f"{describe_subject(cond)} must be absent"
+                "every condition holds, but with no strength (premise 0: a matched fact has confidence 0)"
             )
-        if cond.fact is not None and not result.matched and group != "none" and depth < MAX_DEPTH:
-            entry["because"] = [
-                _rule_report(r, facts, book, fired, engine, depth + 1) for r in book.concluding(cond.fact)
-            ]
-        checks.append(entry)
-    if any_results and not any(r.matched for r in any_results):
-        names = ", ".join(describe_subject(r.condition) for r in any_results)
-        failed.append(f"none of [{names}] held")
-    status = "fired" if rule.id in fired else "failed"
-    if engine is not None and rule.engines and engine not in rule.engines:
-        status = "other engine"
-    return {
-        "rule": rule.id,
-        "title": rule.title,
-        "pack": book.pack_of(rule.id),
-        "status": status,
-        "certainty": rule.certainty,
-        "conditions": checks,
-        "failed": failed,
-    }
+        return {
+            "rule": rule.id,
+            "title": rule.title,
+            "pack": self.book.pack_of(rule.id),
+            "status": status,
+            "certainty": rule.certainty,
+            "conditions": checks,
+            "failed": failed,
+        }
 
 
 def _step(firing: Firing, book: RuleBook) -> RuleFiring:

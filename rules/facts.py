@@ -6,10 +6,11 @@ the facts the diagnosis saw.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from models import Fact, Incident
+from models import Fact, Incident, TimeWindow
 from rules.graph import GraphView
 from rules.observations import observe
 from rules.signals import MetricCatalog, SignalSet, extract_signals
@@ -33,3 +34,10 @@ def incident_facts(incident: Incident, kg: PipelineGraph, *, infer_window: bool 
     """Signals (raises ``rules.signals.SignalError`` without usable metrics) and observations."""
     signals = extract_signals(incident, kg, infer_window=infer_window)
     return IncidentFacts(signals, observe(incident, signals.window, signals.facts))
+
+
+def incident_observations(
+    incident: Incident, window: TimeWindow | None = None, signals: Sequence[Fact] = ()
+) -> list[Fact]:
+    """Observation facts from the incident's statements, locks, events, settings and instance."""
+    return observe(incident, window, signals)

@@ -14,8 +14,10 @@ from collections.abc import Iterator, Sequence
 import networkx as nx
 
 from models import SIGNAL_NUMERIC_FIELDS, SIGNAL_STRING_FIELDS, Condition, NumTest, RuleSpec
+from rules.compiler import awkward_number
+from rules.conditions import numeric_tests
 from rules.graph import GraphView
-from rules.loader import LoadedPack, PathPart
+from rules.loader import LoadedPack, PathPart, SourceMap
 from rules.problems import Problem
 
 GROUPS: tuple[str, ...] = ("all", "any", "none")
@@ -56,6 +58,7 @@ def _rule_problems(loaded: LoadedPack, i: int, rule: RuleSpec, graph: GraphView)
             yield src.problem(
                 (*at, "signal"), rule.id, f"unknown metric {cond.signal!r} (not in the knowledge graph)"
             )
+        yield from _bound_problems(src, at, rule.id, cond)
         for key, test in cond.where.items():
             where_at = (*at, "where", key)
             if not _ATTR_NAME.match(key):
@@ -71,6 +74,22 @@ def _rule_problems(loaded: LoadedPack, i: int, rule: RuleSpec, graph: GraphView)
             elif key in SIGNAL_NUMERIC_FIELDS and not isinstance(test, NumTest):
                 yield src.problem(
                     where_at, rule.id, f"numeric field {key!r} compared with {test!r}", key=True
+                )
+
+
+def _bound_problems(
+    src: SourceMap, at: tuple[PathPart, ...], rule_id: str, cond: Condition
+) -> Iterator[Problem]:
+    """Bounds durable_rules cannot read: it rejects JSON numbers written with an exponent."""
+    for field, test in numeric_tests(cond):
+        base = (*at, "where", field) if field in cond.where else (*at, field)
+        for op in ("gt", "gte", "lt", "lte", "eq", "ne"):
+            bound = getattr(test, op)
+            if bound is not None and awkward_number(float(bound)):
+                yield src.problem(
+                    (*base, op),
+                    rule_id,
+                    f"bound {bound!r} is out of the engine's range (0, or 1e-4 <= |x| < 1e16)",
                 )
 
 

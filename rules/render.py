@@ -6,11 +6,14 @@ and tests share one rendering and pipes stay clean.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from models import CauseFinding, Diagnosis, Evidence, RuleFiring, WhyNot
 
 NUMBER_KEYS = ("baseline", "anomaly", "ratio", "score", "peak", "confidence")
+MAX_OBSERVATION_VALUES = 8
+EPOCH_2001 = 1e9  # clocks past this are unix seconds; smaller ones are relative (DBSherlock)
 
 
 def json_record(diagnosis: Diagnosis) -> dict[str, Any]:
@@ -105,11 +108,21 @@ def _why_lines(entry: dict[str, Any], depth: int) -> list[str]:
     ]
     for cond in entry["conditions"]:
         mark = "ok  " if cond["passed"] else "FAIL"
-        tests = ", ".join(cond["tests"])
-        lines.append(f"{pad}  {mark} {cond['group']:<4} {cond['condition']}: {tests}")
+        lines.append(f"{pad}  {mark} {cond['group']:<4} {cond['condition']}: {_condition_detail(cond)}")
         for sub in cond.get("because", []):
             lines += _why_lines(sub, depth + 2)
     return lines
+
+
+def _condition_detail(cond: dict[str, Any]) -> str:
+    """What to show for one condition: the tests that decided it, not the ones that did not matter."""
+    if cond["group"] == "none":
+        if cond["passed"]:
+            missed = [t for t in cond["failed_tests"] if not t.startswith("present=")]
+            return "no match, as required" + (f" ({', '.join(missed)})" if missed else "")
+        return "present, but must be absent" + (f" ({', '.join(cond['tests'])})" if cond["tests"] else "")
+    shown = cond["tests"] if cond["passed"] else cond["failed_tests"]
+    return ", ".join(shown) if shown else "present"
 
 
 def _chain_lines(c: CauseFinding) -> list[str]:
@@ -131,10 +144,12 @@ def _step_head(step: RuleFiring) -> str:
 def _evidence_line(e: Evidence) -> str:
     if e.kind == "derived":
         return f"fact {e.name} (certainty {float(e.values.get('certainty', 0.0)):.2f})"
-    numbers = ", ".join(
-        f"{k}={_num(e.values[k])}" for k in NUMBER_KEYS if k in e.values and not isinstance(e.values[k], str)
-    )
-    shape = e.values.get("shape")
+    if e.kind == "signal":
+        keys = [k for k in NUMBER_KEYS if k in e.values and not isinstance(e.values[k], str)]
+    else:  # observations carry their own attributes; show them all but the certainty
+        keys = [k for k in e.values if k != "certainty"][:MAX_OBSERVATION_VALUES]
+    numbers = ", ".join(f"{k}={_num(e.values[k])}" for k in keys)
+    shape = e.values.get("shape") if e.kind == "signal" else None
     head = f"{e.kind} {e.name}" + (f" [{shape}]" if isinstance(shape, str) else "")
     text = f" — {e.text}" if e.text else ""
     return f"{head}: {numbers}{text}"
@@ -148,4 +163,10 @@ def _window(d: Diagnosis) -> str:
     if d.window is None:
         return "no window"
     how = "inferred" if d.window_inferred else "given"
-    return f"window {d.window.start:g}..{d.window.end:g} ({how})"
+    return f"window {_clock(d.window.start)}..{_clock(d.window.end)} ({how})"
+
+
+def _clock(t: float) -> str:
+    if t >= EPOCH_2001:
+        return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return f"{t:g}s"

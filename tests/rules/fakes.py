@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from models import Fact, Incident, Instance, MetricSeries, Remediation, TimeWindow
+from models import Engine, Fact, Incident, Instance, MetricSeries, Remediation, TimeWindow
 from rules.book import RuleBook
 from rules.lint import lint
 from rules.loader import parse_pack
@@ -24,7 +24,7 @@ class FakeGraph:
     """Knows a handful of causes and metrics; ranks by certainty alone, with a fixed coverage."""
 
     causes = ("cpu_saturation", "io_saturation", "lock_contention", "workload_spike", "missing_index")
-    metrics = ("cpu_user", "cpu_wait", "disk_write_sectors", "row_lock_waits", "latency", "threads_running")
+    metrics = ("cpu_user", "cpu_system", "disk_write_sectors", "row_lock_waits", "latency", "threads_running")
 
     def has_cause(self, cause_id: str) -> bool:
         return cause_id in self.causes
@@ -81,7 +81,7 @@ class FakeCatalogGraph(FakeGraph):
         return Info()
 
 
-def incident(jumps: dict[str, float], *, engine: str = "mysql", labels: Sequence[str] = ()) -> Incident:
+def incident(jumps: dict[str, float], *, engine: Engine = "mysql", labels: Sequence[str] = ()) -> Incident:
     """150 one-second samples of every fake metric, with a labelled window at 100..129 where
     each metric in ``jumps`` is multiplied by its factor; the rest stay at their normal wobble."""
     ts = [float(t) for t in range(150)]
@@ -95,7 +95,7 @@ def incident(jumps: dict[str, float], *, engine: str = "mysql", labels: Sequence
         metrics.append(MetricSeries(name=name, timestamps=ts, values=values))
     return Incident(
         id="synthetic-1",
-        instance=Instance(engine=engine),  # type: ignore[arg-type]
+        instance=Instance(engine=engine),
         metrics=metrics,
         window=TimeWindow(start=100, end=129),
         labels=list(labels),

@@ -10,10 +10,11 @@ import pytest
 from durable import engine as durable_engine
 from durable import lang
 
+import rules.engine as engine_module
 from models import Fact
 from rules.book import load_rulebook
-from rules.compiler import CHUNK, SUBJECT_LIMIT
-from rules.engine import _rulesets_for, run_rules
+from rules.compiler import CHUNK, SUBJECT_LIMIT, encode_messages
+from rules.engine import SESSION_ID, _host_instance, _rulesets_for, run_rules
 from tests.rules.fakes import FakeGraph, book_from, signal
 
 CHAIN = """
@@ -205,11 +206,72 @@ def _bare_host() -> durable_engine.Host:
 
 def test_a_run_leaves_no_facts_behind_and_many_runs_stay_stable() -> None:
     """durable's delete_state corrupts its heap, so runs retract their facts instead; prove they do."""
-    from rules.engine import SESSION_ID, _host_instance
-
     book = book_from(CHAIN)
     facts = [signal("cpu_user", score=4.0), signal("latency", ratio=2.0), signal("row_lock_waits", score=0.0)]
     for _ in range(300):
         assert run_rules(book, facts).causes
     for ruleset in _rulesets_for(book):
         assert _host_instance().get_facts(ruleset.name, SESSION_ID) == []
+
+
+def test_numbers_reach_durable_without_exponents() -> None:
+    """durable's JSON parser crashes the process on ``1e-05``; the wrapper writes numbers out in full."""
+    assert encode_messages(
+        [{"a": 1e-05, "b": 1e20, "c": -0.0, "d": 3, "e": True, "f": "x", "g": float("nan")}]
+    ) == ('[{"a":0.00001,"b":100000000000000000000.0,"c":-0.0,"d":3,"e":true,"f":"x"}]')
+    book = book_from(CHAIN)
+    facts = [signal("cpu_user", score=1e20, ratio=1e-05), signal("latency", ratio=2.0, score=5e-324)]
+    assert run_rules(book, facts).causes == {"cpu_saturation": pytest.approx(0.72 + 0.5 * (1 - 0.72))}
+
+
+BLOCKED = """
+pack: blocked
+rules:
+  - id: blocker
+    title: latency derives a blocker, asserted only in the second round
+    when: {all: [{signal: latency, ratio: {gt: 1.5}}]}
+    then: {fact: blocker}
+    certainty: CF
+  - id: blocked
+    title: fires in the first round, before the blocker exists
+    when:
+      all: [{signal: cpu_user, score: {gt: 3}}]
+      none: [{fact: blocker, certainty: {gt: 0.5}}]
+    then: {cause: cpu_saturation}
+    certainty: 0.8
+"""
+
+
+def test_a_none_condition_met_by_a_later_derived_fact_still_blocks() -> None:
+    facts = [signal("cpu_user", score=4.0), signal("latency", ratio=2.0)]
+    strong = run_rules(book_from(BLOCKED.replace("CF", "0.9")), facts)
+    assert [f.rule.id for f in strong.firings] == ["blocker"] and strong.causes == {}
+    weak = run_rules(book_from(BLOCKED.replace("CF", "0.3")), facts)
+    assert {f.rule.id for f in weak.firings} == {"blocker", "blocked"}
+    assert weak.causes == {"cpu_saturation": pytest.approx(0.8)}
+
+
+def test_a_packs_engines_apply_to_its_rules_unless_a_rule_names_its_own() -> None:
+    pack = CHAIN.replace("pack: chain\n", "pack: chain\nengines: [postgres]\n")
+    book = book_from(pack.replace("    salience: 5\n", "    salience: 5\n    engines: [mysql]\n"))
+    facts = [signal("cpu_user", score=4.0), signal("latency", ratio=2.0)]
+    assert {f.rule.id for f in run_rules(book, facts, engine="mysql").firings} == {"lat_and_threads"}
+    assert {f.rule.id for f in run_rules(book, facts, engine="postgres").firings} == {"cpu_hot", "cpu_bound"}
+    assert book.engines_of("cpu_hot") == ("postgres",) and book.engines_of("lat_and_threads") == ("mysql",)
+
+
+def test_an_exception_that_escapes_the_action_is_read_back_from_durables_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Even a failure outside the recording guard (here: the guard itself) reaches the result."""
+
+    def broken(self: object, compiled: object, message: object) -> None:
+        raise KeyError("lost binding")
+
+    monkeypatch.setattr(engine_module._Session, "record", broken)
+    book = book_from(CHAIN)
+    result = run_rules(book, [signal("cpu_user", score=4.0)])
+    assert result.errors == (
+        f"rule action failed in sleuth_chain_v{book.version}_0: exception caught 'lost binding'",
+    )
+    assert result.firings == ()

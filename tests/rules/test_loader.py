@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import RuleLoadError, load_rulebook
+from models import RulePack
+from rules import RuleBook, RuleLoadError, load_rulebook
 from rules.loader import parse_pack
 from tests.rules.fakes import FakeGraph
 
@@ -135,3 +137,57 @@ def test_any_text_is_either_a_pack_or_located_problems(text: str) -> None:
         assert exc.problems
         for p in exc.problems:
             assert p.file == "x.yaml" and 1 <= p.line <= len(lines) + 1 and p.col >= 1
+
+
+def test_a_directory_without_rule_files_is_a_problem(tmp_path: Path) -> None:
+    with pytest.raises(RuleLoadError) as caught:
+        load_rulebook([tmp_path], graph=FakeGraph())
+    assert caught.value.lines == [f"{tmp_path}:1:1 -: no rule files (*.yaml, *.yml) in this directory"]
+
+
+rule_ids = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    ids=st.lists(rule_ids, min_size=1, max_size=6, unique=True),
+    bounds=st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=6, max_size=6),
+    cf=st.floats(min_value=0.01, max_value=1.0),
+)
+def test_a_written_pack_loads_back_equal_and_positions_find_each_rule(
+    ids: list[str], bounds: list[float], cf: float
+) -> None:
+    data = {
+        "pack": "gen",
+        "rules": [
+            {
+                "id": rid,
+                "title": f"rule {rid}",
+                "when": {"all": [{"signal": "cpu_user", "score": {"gt": bounds[i % len(bounds)]}}]},
+                "then": {"cause": "cpu_saturation"},
+                "certainty": cf,
+            }
+            for i, rid in enumerate(ids)
+        ],
+    }
+    text = yaml.safe_dump(data, sort_keys=False)
+    loaded = parse_pack(text, "gen.yaml")
+    assert loaded.pack == RulePack.model_validate(data)
+    lines = text.splitlines()
+    for i, rid in enumerate(ids):
+        line, col = loaded.source.position(("rules", i, "id"))
+        assert lines[line - 1][col - 1 :].lstrip("'\"").startswith(rid)
+
+
+def test_a_bound_the_engine_cannot_read(tmp_path: Path) -> None:
+    text = GOOD.replace("score: {gte: 3}", "score: {gte: 0.00001}\n          where: {peak: {lt: 1e20}}")
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:8:24 cpu_hog: bound 1e-05 is out of the engine's range (0, or 1e-4 <= |x| < 1e16)",
+        "r0.yaml:9:30 cpu_hog: bound 1e+20 is out of the engine's range (0, or 1e-4 <= |x| < 1e16)",
+    ]
+
+
+def test_reloading_a_book_built_in_memory_gives_a_new_version_of_the_same_rules() -> None:
+    empty = RuleBook.empty()
+    again = empty.reload(graph=FakeGraph())
+    assert (len(again), again.version > empty.version) == (0, True)
