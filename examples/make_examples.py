@@ -56,7 +56,7 @@ def lock_contention() -> Incident:
     win = TimeWindow(start=T0 + W0 * STEP, end=T0 + W1 * STEP)
     return Incident(
         id="rds-pg-lock-contention",
-        title="orders-db: checkout latency x20 after a batch job holds row locks",
+        title="orders-db: checkout latency x20 while a batch job idles in a transaction holding row locks",
         instance=_instance(),
         window=win,
         metrics=[
@@ -116,7 +116,7 @@ def lock_contention() -> Incident:
             LogExcerpt(time=T0 + (W0 + 9) * STEP, level="ERROR", message="deadlock detected"),
         ],
         settings={"deadlock_timeout": "1s", "lock_timeout": "0", "idle_in_transaction_session_timeout": "0"},
-        labels=["lock_contention"],
+        labels=["lock_contention", "idle_in_transaction"],
         source="hand-made example",
     )
 
