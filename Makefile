@@ -27,10 +27,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 lab-up: $(STAMP)
-	@if [ -x lab/start.sh ]; then bash lab/start.sh; fi
+	bash lab/start.sh
 
 lab-down:
-	@if [ -x lab/stop.sh ]; then bash lab/stop.sh; fi
+	bash lab/stop.sh
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -18,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+import pymysql
+
 from lab.db import connect, lab_dsn, run
 from lab.schema import BIG_ROWS, CHURN_ROWS, ensure_schema
 from sources.live.dsn import Dsn
@@ -40,6 +43,8 @@ class Injector:
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     started_at: float | None = None
+    # Workers that open (and retry) their own connections: they get None instead of a connection.
+    self_connecting: list[Worker] = field(default_factory=list)
     _timer: threading.Timer | None = None
 
     def start(self) -> float:
@@ -57,7 +62,8 @@ class Injector:
     def _run(self, work: Worker) -> None:
         conn: Any = None
         try:
-            conn = connect(self.dsn)
+            if not any(work is own for own in self.self_connecting):
+                conn = connect(self.dsn)
             work(conn, self._stop)
         except Exception as exc:  # a worker's failure is reported by stop(), never raised in a thread
             if not self._stop.is_set():
@@ -93,7 +99,7 @@ def _oltp(conn: Any, stop: threading.Event) -> None:
     rnd = random.Random(7)
     while _pace(stop, 0.02):
         run(conn, "SELECT payload FROM lab_big WHERE id = %s", (rnd.randint(1, BIG_ROWS),))
-        run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(10, 100),))
+        run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(1, 100),))
 
 
 def background(dsn: Dsn) -> Injector:
@@ -164,14 +170,35 @@ def idle_in_transaction(dsn: Dsn) -> Injector:
     return Injector(dsn, "idle_in_transaction", [_idle_holder(dsn.family), _churner(1), _churner(2)])
 
 
-def _idle_connection(conn: Any, stop: threading.Event) -> None:
-    run(conn, "SELECT 1")
-    stop.wait(MAX_SECONDS)
+def _refusable_client(dsn: Dsn, hold: tuple[float, float] | None) -> Worker:
+    """A client without a pool: connect, one query, hold the session (for good when ``hold`` is None), drop.
+
+    Refused at the limit ("too many connections"), it retries at once, as a storm's clients do;
+    a refusal is the anomaly, not an injector failure.
+    """
+
+    def work(_: Any, stop: threading.Event) -> None:
+        rnd = random.Random()
+        while not stop.is_set():
+            try:
+                conn = connect(dsn)
+            except (psycopg.OperationalError, pymysql.err.OperationalError):
+                stop.wait(0.1)
+                continue
+            try:
+                run(conn, "SELECT 1")
+                stop.wait(MAX_SECONDS if hold is None else rnd.uniform(*hold))
+            finally:
+                conn.close()
+
+    return work
 
 
-def connection_storm(dsn: Dsn, sessions: int = 52) -> Injector:
-    """A burst of client connections that stay open, close to max_connections (60 in the lab)."""
-    return Injector(dsn, "connection_storm", [_idle_connection for _ in range(sessions)])
+def connection_storm(dsn: Dsn, holding: int = 48, reconnecting: int = 10) -> Injector:
+    """Clients pile up to max_connections (60 in the lab): most hold their session, the rest reconnect."""
+    clients = [_refusable_client(dsn, None) for _ in range(holding)]
+    clients += [_refusable_client(dsn, (0.2, 0.6)) for _ in range(reconnecting)]
+    return Injector(dsn, "connection_storm", clients, self_connecting=clients)
 
 
 def _cpu_burner(family: str) -> Worker:

@@ -5,9 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 need=()
-[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
-[ -f /usr/share/postgresql/15/extension/pg_stat_statements.control ] || need+=(postgresql-contrib-15)
-command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+# pg_stat_statements ships inside postgresql-15 (postgresql-contrib-15 is only a virtual name for it).
+if [ ! -x /usr/lib/postgresql/15/bin/postgres ] || [ ! -f /usr/share/postgresql/15/extension/pg_stat_statements.control ]; then
+  need+=(postgresql-15)
+fi
+[ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client-core)  # the lab scripts' admin client
 
 if [ "${#need[@]}" -eq 0 ]; then
   lab_log "servers already installed"

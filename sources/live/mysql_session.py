@@ -9,7 +9,7 @@ import pymysql
 import pymysql.cursors
 
 from sources.live.dsn import Dsn
-from sources.live.errors import CollectError, ConnectionLost, QueryFailed
+from sources.live.errors import CollectError, ConnectionLost, QueryFailed, WriteRefused
 from sources.live.guard import check_read_only, is_control
 from sources.live.session import Row
 
@@ -71,7 +71,7 @@ class MySqlSession:
 
     def _control(self, sql: str) -> None:
         if not is_control(sql):
-            raise AssertionError(f"not a session-control statement: {sql}")
+            raise WriteRefused(f"refused a session statement that is not read-only setup: {sql}")
         self._run(sql)
 
     def _run(self, sql: str) -> list[Row]:

@@ -59,6 +59,7 @@ class PgSession:
         check_read_only(sql)
         try:
             with self._conn.cursor() as cur:
+                # As bytes: psycopg types str queries as LiteralString, and these are vetted by the guard.
                 cur.execute(sql.encode())
                 return list(cur.fetchall()) if cur.description else []
         except psycopg.Error as exc:

@@ -14,8 +14,6 @@ from models import Incident, TimeWindow
 from sources.live.builder import IncidentBuilder
 from sources.live.dsn import Dsn, DsnError, parse_dsn
 from sources.live.errors import CollectError, ConnectionLost, PartialCollection
-from sources.live.mysql import MySqlCollector
-from sources.live.postgres import PostgresCollector
 from sources.live.sample import Collector, Sample
 
 OnSample = Callable[[int, Sample], None]
@@ -45,9 +43,17 @@ class SystemClock:
 
 
 def open_collector(dsn: Dsn) -> Collector:
-    """The collector for the DSN's engine family (postgresql:// or mysql:// / mariadb://)."""
+    """The collector for the DSN's engine family (postgresql:// or mysql:// / mariadb://).
+
+    Drivers are imported here, not at module import, so commands that never touch a live
+    server (``sleuth diagnose FILE``) do not pay for loading psycopg and PyMySQL.
+    """
     if dsn.family == "postgres":
+        from sources.live.postgres import PostgresCollector
+
         return PostgresCollector(dsn)
+    from sources.live.mysql import MySqlCollector
+
     return MySqlCollector(dsn)
 
 
@@ -81,7 +87,11 @@ def collect(
     count = sample_count(duration_s, interval_s)
     clk = clock or SystemClock()
     coll = collector or open_collector(parsed)
-    info = coll.connect()
+    try:
+        info = coll.connect()
+    except BaseException:
+        coll.close()
+        raise
     wall0, mono0 = clk.wall(), clk.monotonic()
     builder = IncidentBuilder(info=info, started=wall0, interval_s=interval_s, window=window)
     try:

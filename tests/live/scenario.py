@@ -16,13 +16,24 @@ from pathlib import Path
 from knowledge_graph import load_default_graph
 from lab.db import lab_dsn
 from lab.injectors import ANOMALIES, Injector, background, prepare
-from models import Diagnosis, Incident, TimeWindow
-from rules import diagnose_with_rules, load_rulebook
+from models import Diagnosis, Incident
+from rules import RuleBook, diagnose_with_rules, load_rulebook
+from rules.facts import PipelineGraph
 from sources.live import collect
 
-BASELINE_S = 7.0
-ANOMALY_S = 11.0
+BASELINE_S = 6.0
+ANOMALY_S = 10.0
 INTERVAL_S = 1.0
+# Causes accepted at the top: two names where the literature files one phenomenon under two ids
+# (D-Bot's cpu_contention on PostgreSQL, DBSherlock's cpu_saturation on MySQL).
+EXPECTED: dict[str, set[str]] = {
+    "lock_contention": {"lock_contention"},
+    "missing_index": {"missing_index"},
+    "idle_in_transaction": {"idle_in_transaction"},
+    "connection_storm": {"connection_exhaustion"},
+    "cpu_heavy": {"cpu_contention", "cpu_saturation"},
+    "large_inserts": {"large_inserts"},
+}
 # Set to a directory to keep every captured incident for inspection (``sleuth diagnose FILE``).
 DUMP_ENV = "SLEUTH_LAB_DUMP"
 
@@ -54,7 +65,18 @@ class ScenarioResult:
         )
 
 
-def run_scenario(
+@dataclass
+class Capture:
+    """One injected anomaly, as collected live (not yet diagnosed)."""
+
+    anomaly: str
+    incident: Incident
+    anomaly_started: float
+    collect_s: float
+    injector_errors: list[str] = field(default_factory=list)
+
+
+def capture_scenario(
     anomaly: str,
     monitor_dsn: str,
     admin_dsn: str,
@@ -62,9 +84,8 @@ def run_scenario(
     baseline_s: float = BASELINE_S,
     anomaly_s: float = ANOMALY_S,
     interval_s: float = INTERVAL_S,
-    tell_window: bool = False,
-) -> ScenarioResult:
-    """Baseline, then ``anomaly`` for ``anomaly_s``; collected throughout and diagnosed afterwards."""
+) -> Capture:
+    """Baseline, then ``anomaly`` for ``anomaly_s``, collected throughout by the monitoring account."""
     admin = lab_dsn(admin_dsn)
     prepare(admin)
     injector: Injector = ANOMALIES[anomaly](admin)
@@ -78,7 +99,10 @@ def run_scenario(
     timer = threading.Timer(baseline_s, begin_anomaly)
     timer.daemon = True
     try:
-        time.sleep(1.0)  # the background workload settles before the first sample
+        # The workload settles, and its statistics reach the views (PostgreSQL flushes them about
+        # every second), before the first sample: a half-counted first interval would read as a
+        # change of regime.
+        time.sleep(2.5)
         t0 = time.monotonic()
         timer.start()
         incident = collect(monitor_dsn, baseline_s + anomaly_s, interval_s)
@@ -87,30 +111,38 @@ def run_scenario(
         timer.cancel()
         injector.stop()
         load.stop()
-    anomaly_started = started[0] if started else float("nan")
-    if tell_window and started:
-        incident = incident.model_copy(
-            update={
-                "window": TimeWindow(
-                    start=anomaly_started + interval_s, end=incident.metrics[0].timestamps[-1]
-                )
-            }
-        )
     dump = os.environ.get(DUMP_ENV)
     if dump:
         Path(dump).mkdir(parents=True, exist_ok=True)
         (Path(dump) / f"{anomaly}-{incident.instance.engine}.json").write_text(
             incident.model_dump_json(indent=1)
         )
-    t1 = time.monotonic()
-    diagnosis = diagnose_with_rules(incident, book=load_rulebook(), kg=load_default_graph())
-    diagnose_s = time.monotonic() - t1
-    return ScenarioResult(
+    return Capture(
         anomaly=anomaly,
         incident=incident,
-        diagnosis=diagnosis,
-        anomaly_started=anomaly_started,
+        anomaly_started=started[0] if started else float("nan"),
         collect_s=collect_s,
-        diagnose_s=diagnose_s,
         injector_errors=[*injector.errors, *load.errors],
+    )
+
+
+def diagnose_capture(capture: Capture, book: RuleBook, kg: PipelineGraph) -> ScenarioResult:
+    """The rules' diagnosis of a capture, window inferred, timed."""
+    t0 = time.monotonic()
+    diagnosis = diagnose_with_rules(capture.incident, book=book, kg=kg)
+    return ScenarioResult(
+        anomaly=capture.anomaly,
+        incident=capture.incident,
+        diagnosis=diagnosis,
+        anomaly_started=capture.anomaly_started,
+        collect_s=capture.collect_s,
+        diagnose_s=time.monotonic() - t0,
+        injector_errors=capture.injector_errors,
+    )
+
+
+def run_scenario(anomaly: str, monitor_dsn: str, admin_dsn: str) -> ScenarioResult:
+    """Capture and diagnose one anomaly on one server (for a single case run by hand)."""
+    return diagnose_capture(
+        capture_scenario(anomaly, monitor_dsn, admin_dsn), load_rulebook(), load_default_graph()
     )

@@ -250,3 +250,22 @@ def test_mysql8_reads_lock_waits_from_performance_schema_and_digests() -> None:
     )
     assert " ".join(myq.LOCK_WAITS_MYSQL8.split()) in session.statements
     assert coll.notes() == []
+
+
+def test_host_disk_counters_sum_whole_devices_only(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "diskstats").write_text(
+        "   8       0 sda 100 0 800 0 50 0 400 0 0 0 0\n"
+        "   8       1 sda1 90 0 700 0 40 0 300 0 0 0 0\n"
+        " 259       0 nvme0n1 10 0 80 0 5 0 40 0 0 0 0\n"
+        " 259       1 nvme0n1p1 9 0 70 0 4 0 30 0 0 0 0\n"
+        "   7       0 loop0 1000 0 8000 0 0 0 0 0 0 0 0\n"
+    )
+    counters = HostProbe(tmp_path).read().counters
+    assert counters == {
+        "host.read_iops": 110.0,
+        "host.write_iops": 55.0,
+        "host.disk_read_sectors": 880.0,
+        "host.disk_write_sectors": 440.0,
+    }

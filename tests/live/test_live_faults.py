@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -150,3 +151,19 @@ def test_cli_collect_fails_in_one_line_on_a_wrong_password(lab: Lab, tmp_path: P
     assert line.startswith("error: cannot connect to mysql://sleuth_monitor:***@127.0.0.1:")
     assert "Nope-123" not in done.stderr
     assert not out.exists()
+
+
+def test_cli_diagnose_dsn_collects_then_diagnoses_without_printing_the_password(lab: Lab) -> None:
+    done = subprocess.run(
+        [*SLEUTH, "diagnose", "--dsn", lab.mysql, "--duration", "2s", "--no-llm", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    record = json.loads(line)
+    assert record["incident"].startswith("live-mariadb-")
+    password = parse_dsn(lab.mysql).password
+    assert password not in done.stdout + done.stderr

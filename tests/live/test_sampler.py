@@ -7,7 +7,7 @@ import pytest
 from models import SqlDigest
 from sources.live import PartialCollection, collect, sample_count
 from sources.live.errors import CollectError
-from sources.live.sample import Sample
+from sources.live.sample import Sample, ServerInfo
 from tests.live.fakes import FakeClock, ScriptedCollector
 
 DSN = "postgresql://u:topsecret@db.example:5432/app"
@@ -83,3 +83,16 @@ def test_a_bad_dsn_is_a_one_line_collect_error() -> None:
     with pytest.raises(CollectError) as info:
         collect("redis://u:pw@h/0", 1, 1)
     assert str(info.value).startswith("DSN 'redis://u:***@h/0' must start with one of")
+
+
+class _Refusing(ScriptedCollector):
+    def connect(self) -> ServerInfo:
+        raise CollectError("cannot connect to postgresql://u:***@db.example:5432/app: connection refused")
+
+
+def test_a_failed_connect_raises_its_message_and_releases_the_collector() -> None:
+    coll = _Refusing(counters=[], gauges=[])
+    with pytest.raises(CollectError) as info:
+        collect(DSN, 5, 1, collector=coll, clock=FakeClock())
+    assert str(info.value) == "cannot connect to postgresql://u:***@db.example:5432/app: connection refused"
+    assert coll.closed
