@@ -58,10 +58,21 @@ class PlannerConfig(BaseModel):
         default="json_schema", description="llama.cpp server: json_schema; vLLM: guided_json"
     )
     strategy: Strategy = Field(
-        default="choose", description="choose: score options by likelihood; json: schema-constrained JSON"
+        default="choose",
+        description="choose: one constrained choice per decision; json: schema-constrained JSON",
+    )
+    choice_method: Literal["grammar", "likelihood"] = Field(
+        default="grammar",
+        description="llama.cpp choose: enum-grammar greedy pick, or every option's likelihood",
     )
     mode: Mode = "auto"
     certainty_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    model_certainty_factor: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        description="the model counts as a rule with this certainty factor; 1.0 trusts it like a certain rule",
+    )
     contradiction_margin: float = Field(default=0.1, ge=0.0, le=1.0)
     max_candidates: int = Field(default=6, ge=1)
     max_checks: int = Field(default=6, ge=1, description="options shown to the model")

@@ -113,7 +113,7 @@ class Reflector:
     def _choose(self, prompt: str, options: list[str], ok: list[ToolResult]) -> list[Conclusion]:
         choice = self.session.choose("reflect", prompt + prompts.reflect_question(options), options)
         top = max(choice.scores.values())
-        weights = {o: math.exp(s - top) for o, s in choice.scores.items()}
+        weights = {o: math.exp(choice.scores[o] - top) if o in choice.scores else 0.0 for o in options}
         total = sum(weights.values())
         ranked = sorted(options, key=lambda o: (o != choice.option, -weights[o], o))
         out: list[Conclusion] = []
@@ -141,7 +141,7 @@ class Reflector:
             raise ValueError(f"answer is not the expected JSON: {exc.errors()[0]['msg']}") from None
         if answer.cause not in options:
             raise ValueError(f"answer names unknown cause {answer.cause[:40]!r}")
-        refs = [r for r in answer.refs if r in steps]
+        refs = list(dict.fromkeys(r for r in answer.refs if r in steps))  # the grammar cannot forbid repeats
         return [Conclusion(answer.cause, LEVELS[answer.certainty], refs)]
 
 
@@ -158,14 +158,20 @@ def merge_findings(
     rules: Diagnosis,
     accepted: Sequence[Conclusion],
     results: Sequence[ToolResult],
+    model_factor: float = 1.0,
 ) -> list[CauseFinding]:
-    """Rules (second run) + the accepted conclusions, combined as MYCIN factors, ranked by the graph."""
+    """Rules (second run) + the accepted conclusions, combined as MYCIN factors, ranked by the graph.
+
+    The model enters like one more rule whose certainty factor is ``model_factor``
+    (conclusion = its certainty x the factor), so a small model's guess adds to
+    the rules' evidence instead of overriding it.
+    """
     base = {c.cause: c for c in rules.causes}
     certainties = {c: f.certainty for c, f in base.items() if f.certainty > 0}
     llm = {c.cause: c for c in accepted}
     for c in accepted:
         prior = certainties.get(c.cause, 0.0)
-        certainties[c.cause] = prior + c.certainty * (1.0 - prior)
+        certainties[c.cause] = prior + c.certainty * model_factor * (1.0 - prior)
     if not certainties:
         return []
     facts = [f for r in results if r.ok for f in r.facts]

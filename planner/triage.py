@@ -207,7 +207,9 @@ class Investigation:
                 "accepted": [c.__dict__ for c in reflection.accepted],
             },
         )
-        causes = merge_findings(self.graph, second, reflection.accepted, evidence)
+        causes = merge_findings(
+            self.graph, second, reflection.accepted, evidence, self.config.model_certainty_factor
+        )
         return Diagnosis(
             incident=self.incident.id,
             title=self.incident.title,

@@ -25,7 +25,13 @@ def make_model(config: PlannerConfig) -> Model:
         return ScriptedModel()
     from planner.backends.llama import LlamaModel
 
-    return LlamaModel(config.model_path, threads=config.threads, n_ctx=config.n_ctx, seed=config.seed)
+    return LlamaModel(
+        config.model_path,
+        threads=config.threads,
+        n_ctx=config.n_ctx,
+        seed=config.seed,
+        choice=config.choice_method,
+    )
 
 
 __all__ = ["Choice", "Completion", "Model", "ModelCancelled", "ModelError", "make_model"]

@@ -33,7 +33,11 @@ class Completion:
 
 @dataclass(frozen=True)
 class Choice:
-    """The chosen option and every option's score (log-likelihood, higher is better)."""
+    """The chosen option and the options' scores (log-likelihood, higher is better).
+
+    A backend that only picks (constrained generation) scores the pick alone;
+    consumers treat a missing option as impossible.
+    """
 
     option: str
     scores: dict[str, float] = field(default_factory=dict)

@@ -111,7 +111,7 @@ class OpenAIHTTPModel:
             raise ModelError(f"{self.name}: answer {text[:60]!r} is not one of the options")
         return Choice(
             option=str(picked),
-            scores={o: (0.0 if o == picked else float("-inf")) for o in options},
+            scores={str(picked): 0.0},
             prompt_tokens=out.prompt_tokens,
             completion_tokens=out.completion_tokens,
             elapsed_ms=out.elapsed_ms,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from planner.backends.scripted import ScriptedModel
+from planner.backends.base import Model
 from planner.budget import BudgetMeter
 from planner.config import BudgetLimits, PlannerConfig
 from planner.session import ModelSession
@@ -12,7 +12,7 @@ from planner.trace import TraceRecorder
 
 
 def session(
-    model: ScriptedModel, limits: BudgetLimits | None = None, cancel: threading.Event | None = None
+    model: Model, limits: BudgetLimits | None = None, cancel: threading.Event | None = None
 ) -> ModelSession:
     return ModelSession(model, BudgetMeter(limits or BudgetLimits(), cancel), TraceRecorder())
 

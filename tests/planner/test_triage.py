@@ -67,7 +67,8 @@ def test_fallback_plans_runs_tools_reruns_rules_and_concludes(monkeypatch: pytes
     dx, model, rules = run([*CPU_FIRST, "cpu_saturation"])
     assert dx.path == "llm"
     assert [(c.cause, c.source) for c in dx.causes] == [("cpu_saturation", "llm")]
-    assert dx.causes[0].certainty == pytest.approx(0.9999, abs=1e-4)
+    # the model's probability (scripted scores 0 vs -10 -> 0.99986) times its certainty factor 0.5
+    assert dx.causes[0].certainty == pytest.approx(0.99986 * 0.5, abs=1e-4)
     assert dx.causes[0].remediations[0].id == "fix_cpu_saturation"
     # evidence: the rules' signals (s0) and the tool facts that show a symptom of the cause
     assert [(e.name, e.source) for e in dx.causes[0].evidence] == [
@@ -118,9 +119,9 @@ def test_conclusion_citing_results_that_do_not_show_its_symptoms_is_dropped() ->
 
 def test_json_conclusion_citing_its_evidence_is_kept() -> None:
     plan = '{"checks": ["compare_window_cpu_user", "lock_waits"]}'
-    answer = '{"cause": "cpu_saturation", "certainty": "medium", "refs": ["s1", "s9"]}'
+    answer = '{"cause": "cpu_saturation", "certainty": "medium", "refs": ["s1", "s1", "s9"]}'
     dx, _, _ = run([plan, answer], cfg=config(strategy="json", plan_size=2))
-    assert [(c.cause, c.certainty, c.source) for c in dx.causes] == [("cpu_saturation", 0.6, "llm")]
+    assert [(c.cause, c.certainty, c.source) for c in dx.causes] == [("cpu_saturation", 0.6 * 0.5, "llm")]
     assert [(e.kind, e.name, e.source) for e in dx.causes[0].evidence] == [
         ("signal", "cpu_user", "s1"),
         ("observation", "cpu_high", "s1"),
@@ -141,7 +142,12 @@ def test_a_rule_concluding_on_planner_facts_merges_with_the_model() -> None:
 
 def test_rules_and_model_certainties_combine_like_mycin() -> None:
     dx, _, _ = run([*CPU_FIRST, "cpu_saturation"], with_facts={"cpu_saturation": 0.5})
-    assert dx.causes[0].certainty == pytest.approx(0.5 + 0.99986 * 0.5, abs=1e-4)
+    assert dx.causes[0].certainty == pytest.approx(0.5 + 0.99986 * 0.5 * (1 - 0.5), abs=1e-4)
+
+
+def test_a_trusted_model_counts_fully() -> None:
+    dx, _, _ = run([*CPU_FIRST, "cpu_saturation"], cfg=config(plan_size=2, model_certainty_factor=1.0))
+    assert dx.causes[0].certainty == pytest.approx(0.99986, abs=1e-4)
 
 
 def test_always_mode_runs_after_confident_rules_and_keeps_their_answer_for_comparison() -> None:
