@@ -30,7 +30,7 @@ def _series(
         v = base + rng.normal(0, noise)
         if W0 <= i <= W1:
             v = anomaly(i) + rng.normal(0, noise)
-        values.append(round(max(v, 0.0), 3))
+        values.append(float(f"{max(v, 0.0):.4g}"))
     return MetricSeries(name=name, unit=unit, timestamps=[T0 + i * STEP for i in range(N)], values=values)
 
 
@@ -132,7 +132,7 @@ def missing_index() -> Incident:
         metrics=[
             _series("CPUUtilization", "percent", 25.0, 2.0, lambda i: 92.0, rng),
             _series("ReadIOPS", "1/s", 250.0, 20.0, lambda i: 2600.0, rng),
-            _series("ReadLatency", "ms", 0.8, 0.05, lambda i: 4.5, rng),
+            _series("ReadLatency", "s", 0.0008, 0.00005, lambda i: 0.0045, rng),
             _series("DiskQueueDepth", "count", 0.5, 0.1, lambda i: 9.0, rng),
             _series("pg_stat_user_tables.seq_scan", "1/s", 0.2, 0.05, lambda i: 30.0, rng),
             _series("pg_stat_user_tables.seq_tup_read", "rows/s", 2e3, 300.0, lambda i: 1.5e8, rng),

@@ -44,7 +44,10 @@ def diagnose_with_rules(
     signals = gathered.signals
     facts = [*gathered.all, *extra_facts]
     result = run_rules(book, facts, engine=incident.instance.engine, disabled=disabled_rules)
-    causes = findings(result, book, kg, signals.facts)
+    # Ranking weighs the same evidence the rules saw: lock snapshots, statement shapes,
+    # events and settings show symptoms (``shown_by``) that no metric can, and a
+    # measured-but-absent one counts against the causes that expect it.
+    causes = findings(result, book, kg, facts)
     return Diagnosis(
         incident=incident.id,
         title=incident.title,
@@ -60,13 +63,17 @@ def diagnose_with_rules(
 
 
 def findings(
-    result: EngineResult, book: RuleBook, kg: GraphView, signals: Iterable[Fact]
+    result: EngineResult, book: RuleBook, kg: GraphView, evidence: Iterable[Fact]
 ) -> list[CauseFinding]:
-    """Concluded causes ranked by the graph, each with its HOW chain, evidence and remediations."""
+    """Concluded causes ranked by the graph, each with its HOW chain, evidence and remediations.
+
+    ``evidence`` is every fact of the run (signals and observations), not the
+    signals alone: the graph's symptoms are shown by both.
+    """
     if not result.causes:
         return []
     out: list[CauseFinding] = []
-    for ranked in kg.rank(dict(result.causes), list(signals)):
+    for ranked in kg.rank(dict(result.causes), list(evidence)):
         chain = how(ranked.cause, result, book)
         direct = [s.rule for s in chain if s.conclusion_kind == "cause"]
         out.append(

@@ -71,7 +71,10 @@ def markdown(diagnosis: Diagnosis) -> str:
         lines += [f"- {_evidence_line(e)}" for e in c.evidence]
         if c.remediations:
             lines += ["", "Remediation:", ""]
-            lines += [f"{i}. {r.title} (risk: {r.risk})" for i, r in enumerate(c.remediations, start=1)]
+            lines += [
+                f"{i}. **{r.title}** (risk: {r.risk})" + (f" — {r.description}" if r.description else "")
+                for i, r in enumerate(c.remediations, start=1)
+            ]
         lines.append("")
     lines += [f"> error: {e}" for e in d.errors]
     return "\n".join(lines).rstrip() + "\n"

@@ -11,6 +11,14 @@ cumulative sums. A segment touching one end of the recording and its
 complement score the same; the one that does not start the recording is the
 anomaly, because recordings are pulled from before the trouble began.
 
+Live captures start normal and run into the anomaly, so the anomaly touches
+the end; there, one odd first sample (a rate over a partial first interval, a
+counter read before the collector settled) breaks the tie, and the segment
+"everything after the first sample up to the onset" would win and be taken
+for the anomaly. So the first sample carries no vote of its own (it takes its
+neighbour's value), and a segment that starts within the first
+``START_SLACK`` samples still counts as starting the recording.
+
 Also here: the collector warm-up at the start of a recording (DBSherlock's
 first seconds are mostly zeros), which must not count as "normal".
 """
@@ -30,6 +38,8 @@ MONOTONE_CORRELATION = 0.95
 # Warm-up rows: leading rows where many more metrics read zero than usual.
 WARMUP_EXTRA_ZERO_SHARE = 0.2
 WARMUP_MAX_SHARE = 0.25
+# A segment starting this close to the first sample is the normal lead-in, not the anomaly.
+START_SLACK = 2
 
 
 def warmup_length(values: Matrix) -> int:
@@ -96,6 +106,8 @@ def infer_window(values: Matrix) -> tuple[int, int]:
     if t < 2 * MIN_SEGMENT:
         return (0, t - 1)
     z = standardise(values)
+    # The first sample is often a partial interval (rates) and must not break the start/end tie.
+    z[:, 0] = z[:, 1]
     gain = segment_gain(z)
     a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
     start, end = int(a), int(b)
@@ -107,6 +119,10 @@ def _pick_side(start: int, end: int, t: int) -> tuple[int, int]:
     """A segment at one end ties with its complement; the anomaly is the one that is not the start.
 
     A recording is pulled from before the trouble began, so its first samples
-    are the reference; a segment starting there is the normal part.
+    are the reference; a segment starting there (or within ``START_SLACK``
+    samples of it, when its first samples are odd) is the normal part, and the
+    anomaly is what follows it, to the end of the recording.
     """
-    return (end + 1, t - 1) if start == 0 else (start, end)
+    if start <= START_SLACK and t - 1 - end >= MIN_SEGMENT:
+        return (end + 1, t - 1)
+    return (start, end)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge_graph import KnowledgeGraph, MetricAlias, MetricInfo, load_default_graph
+from models import Fact
 
 CASES = Path("/work/shared/datasets/dbsherlock-tpcc16w/cases")
 
@@ -73,6 +74,16 @@ def test_every_case_file_shares_the_header() -> None:
 )
 def test_resolve(kg: KnowledgeGraph, vendor: str, metric: str | None) -> None:
     assert kg.resolve_metric(vendor) == metric
+
+
+def test_live_connection_share_is_a_percent_that_shows_the_limit_near(kg: KnowledgeGraph) -> None:
+    """The collectors' share of max_connections is what says "full"; the count alone cannot."""
+    for vendor in ("pg_stat_activity.connections_used_pct", "processlist.connections_used_pct"):
+        assert kg.resolve_alias(vendor) == MetricAlias("connections_used_pct", 1.0, vendor)
+    info = kg.metric_info("connections_used_pct")
+    assert (info.unit, info.aggregate) == ("percent", "max")
+    rising = Fact(kind="signal", name="connections_used_pct", attrs={"direction": "up", "confidence": 0.99})
+    assert kg.observed_symptoms([rising]) == {"connection_limit_reached", "connections_up"}
 
 
 def test_exact_case_wins_over_case_insensitive(kg: KnowledgeGraph) -> None:

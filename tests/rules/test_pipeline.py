@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from knowledge_graph import load_default_graph
 from models import Condition, Fact
-from rules import diagnose_with_rules
+from rules import diagnose_with_rules, load_rulebook
 from rules.certainty import condition_strength
+from rules.facts import incident_facts
 from rules.render import how_text, json_record, markdown
-from tests.rules.fakes import FakeCatalogGraph, book_from, incident
+from sources.importers import load_incident
+from tests.rules.fakes import FakeCatalogGraph, Ranked, book_from, incident
 from tests.rules.test_engine import CHAIN
 
 KG = FakeCatalogGraph()
@@ -81,3 +86,43 @@ def test_a_condition_asking_for_a_steady_metric_draws_strength_from_its_steadine
     steady = Fact(kind="signal", name="cpu_wait", attrs={"confidence": 0.1, "direction": "none"})
     assert condition_strength(steady, Condition(signal="cpu_wait", direction="none")) == 0.9
     assert condition_strength(steady, Condition(signal="cpu_wait")) == 0.1
+
+
+class _RecordingGraph(FakeCatalogGraph):
+    """Remembers the facts ranking was given, to check observations reach the graph."""
+
+    def __init__(self) -> None:
+        self.ranked_with: list[Fact] = []
+
+    def rank(self, certainties: dict[str, float], signals: list[Fact]) -> list[Ranked]:
+        self.ranked_with = list(signals)
+        return super().rank(certainties, signals)
+
+
+def test_ranking_weighs_observations_as_well_as_signals() -> None:
+    """Lock snapshots, statements and planner findings show symptoms no metric can (``shown_by``)."""
+    graph = _RecordingGraph()
+    book = book_from(CHAIN, lint_with=graph)
+    seen = Fact(kind="observation", name="lock_waits", attrs={"blockers": 1.0}, source="planner")
+    d = diagnose_with_rules(incident({"cpu_user": 3.0, "latency": 2.5}), book, graph, extra_facts=[seen])
+    assert [c.cause for c in d.causes] == ["cpu_saturation"]
+    observations = [f for f in graph.ranked_with if f.kind == "observation"]
+    assert observations[-1] == seen and observations[0].name == "instance"
+    assert sorted(f.name for f in graph.ranked_with if f.kind == "signal") == sorted(KG.metrics)
+
+
+def test_an_idle_blocker_and_the_lock_queue_behind_it_are_both_primary() -> None:
+    """The example's lock snapshots name an idle-in-transaction blocker: with them as evidence the
+    graph ranks the blocker's cause first and keeps the queue it causes as a second primary."""
+    kg = load_default_graph()
+    path = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "rds-pg-lock-contention.json"
+    example = load_incident(path)
+    d = diagnose_with_rules(example, load_rulebook(), kg)
+    assert [c.cause for c in d.causes] == ["idle_in_transaction", "lock_contention"]
+    facts = incident_facts(example, kg).all
+    ranked = kg.rank({c.cause: c.certainty for c in d.causes}, facts)
+    assert [(r.cause, r.primary) for r in ranked] == [
+        ("idle_in_transaction", True),
+        ("lock_contention", True),
+    ]
+    assert {"blocking_session_found", "idle_in_transaction_up"} <= ranked[0].explained

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from knowledge_graph import KnowledgeGraph, load_default_graph
-from models import TimeWindow
+from models import Incident, Instance, MetricSeries, TimeWindow
 from rules.signals import extract_signals
 from rules.window import MIN_SEGMENT, infer_window, segment_gain, warmup_length
 from tests.rules.signal_support import dbsherlock_case, dbsherlock_cases
@@ -59,6 +59,62 @@ def test_collector_warm_up_is_detected_on_dbsherlock(kg: KnowledgeGraph) -> None
 def test_a_shift_at_the_start_means_the_rest_is_the_anomaly() -> None:
     values = np.array([[50.0] * 12 + [10.0, 10.5, 9.5] * 10])
     assert infer_window(values) == (12, 41)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    t=st.integers(2 * MIN_SEGMENT + 2, 60),
+    onset_share=st.floats(0.0, 1.0),
+    first=st.sampled_from([0.0, 0.1, 6.0, 20.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_an_anomaly_running_to_the_end_is_found_despite_an_odd_first_sample(
+    t: int, onset_share: float, first: float, seed: int
+) -> None:
+    """A live capture starts normal and ends in the anomaly; its first sample is often a rate over a
+    partial interval (zero, or a burst). The window must still be the tail, not the normal lead-in."""
+    onset = MIN_SEGMENT + 1 + round(onset_share * (t - 2 * MIN_SEGMENT - 1))
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(10.0, 100.0, 8)[:, None]
+    values = base * (1.0 + 0.02 * rng.standard_normal((8, t)))
+    values[:4, onset:] *= 3.0  # throughput-like metrics triple
+    values[4:6, onset:] *= 0.4  # headroom-like metrics fall
+    values[:, 0] = base[:, 0] * first
+    assert infer_window(values) == (onset, t - 1)
+
+
+@pytest.mark.parametrize("first", [0.3, 3.0])
+def test_a_live_capture_with_an_odd_first_rate_keeps_the_tail_as_its_window(
+    kg: KnowledgeGraph, first: float
+) -> None:
+    """Sixteen one-second samples, the storm from the ninth on; every rate's first sample covers an
+    interval of another length (x0.3 or x3 of normal). Measured: before the first sample lost its
+    vote, both captures got the normal lead-in (1..7) as their window."""
+    t = np.arange(16.0)
+    storm = t >= 8
+
+    def series(name: str, normal: float, anomalous: float) -> MetricSeries:
+        values = np.where(storm, anomalous, normal) * (1.0 + 0.01 * np.sin(3.7 * t))
+        values[0] = normal * first
+        return MetricSeries(name=name, timestamps=t.tolist(), values=values.tolist())
+
+    capture = Incident(
+        id="live-capture",
+        instance=Instance(engine="postgres"),
+        metrics=[
+            series("pg_stat_database.xact_commit", 200.0, 60.0),
+            series("pg_locks.blocked_sessions", 0.2, 9.0),
+            series("pg_stat_activity.active", 0.5, 10.0),
+            series("pg_stat_database.tup_fetched", 5000.0, 1500.0),
+            series("pg_stat_database.blks_hit", 20000.0, 60000.0),
+            series("pg_stat_database.tup_returned", 8000.0, 30000.0),
+            series("pg_stat_database.tup_updated", 100.0, 400.0),
+        ],
+    )
+    signals = extract_signals(capture, kg, infer_window=True)
+    assert (signals.window.start, signals.window.end) == (8.0, 15.0)
+    waits = signals.get("lock_waits_current")
+    assert waits is not None and waits.attrs["direction"] == "up"
 
 
 def _brute_force_gain(z: np.ndarray, min_len: int) -> np.ndarray:
