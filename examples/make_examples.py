@@ -204,8 +204,35 @@ def vacuum_blocked() -> Incident:
     )
 
 
+def memory_pressure() -> Incident:
+    """No shipped rule covers this one on purpose: the demo shows the planner taking over."""
+    rng = np.random.default_rng(17)
+    win = TimeWindow(start=T0 + W0 * STEP, end=T0 + W1 * STEP)
+    inst = _instance().model_copy(update={"instance_class": "db.t4g.medium", "memory_gb": 4.0})
+    return Incident(
+        id="rds-pg-memory-pressure",
+        title="reports-db: reads triple and commits slow down after a reporting job starts",
+        instance=inst,
+        window=win,
+        metrics=[
+            _series("FreeableMemory", "bytes", 1.6e9, 2e7, lambda i: 2.1e8, rng),
+            _series("ReadIOPS", "1/s", 300.0, 15.0, lambda i: 950.0, rng),
+            _series("pg_stat_database.blks_read", "blocks/s", 400.0, 40.0, lambda i: 1300.0, rng),
+            _series("CommitLatency", "ms", 2.0, 0.2, lambda i: 4.5, rng),
+            _flat("CPUUtilization", "percent", 35.0, 2.0, rng),
+            _flat("DiskQueueDepth", "count", 0.6, 0.1, rng),
+            _flat("DatabaseConnections", "count", 40.0, 2.0, rng),
+            _flat("WriteIOPS", "1/s", 200.0, 10.0, rng),
+        ],
+        events=[Event(time=T0 + (W0 - 1) * STEP, kind="other", description="monthly reporting job started")],
+        settings={"shared_buffers": "1GB", "work_mem": "64MB", "max_connections": "200"},
+        labels=["memory_contention"],
+        source="hand-made example",
+    )
+
+
 def main() -> None:
-    for make in (lock_contention, missing_index, vacuum_blocked):
+    for make in (lock_contention, missing_index, vacuum_blocked, memory_pressure):
         incident = make()
         path = write_incident(incident, OUT / f"{incident.id}.json")
         print(f"wrote {path}")
