@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CONFIG_PATH = Path("~/.config/sleuth/config.toml")
 
@@ -62,7 +62,7 @@ class PlannerConfig(BaseModel):
         description="choose: one constrained choice per decision; json: schema-constrained JSON",
     )
     choice_method: Literal["grammar", "likelihood"] = Field(
-        default="grammar",
+        default="likelihood",
         description="llama.cpp choose: enum-grammar greedy pick, or every option's likelihood",
     )
     mode: Mode = "auto"
@@ -80,6 +80,14 @@ class PlannerConfig(BaseModel):
     step_timeout_s: float = Field(default=10.0, gt=0)
     parallel: int = Field(default=4, ge=1)
     budget: BudgetLimits = Field(default_factory=BudgetLimits)
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_exists(cls, path: Path | None) -> Path | None:
+        """A mistyped ``--model`` is a usage error now, not a fallback failure on the first incident."""
+        if path is not None and not path.expanduser().is_file():
+            raise ValueError(f"no such model file: {path}")
+        return path.expanduser() if path is not None else None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -179,7 +179,10 @@ class Investigation:
             ).run(outcome.plan, ctx)
             if execution.stopped:
                 errors.append(f"executor stopped: {execution.stopped}")
-            meter.check()
+            if (
+                meter.cancel.is_set()
+            ):  # an exhausted budget still concludes from what was found; cancel does not
+                raise Cancelled("cancelled by the caller")
         except Cancelled as exc:
             return self._partial(rules_dx, trace, [*errors, f"planner: {exc}"], t0)
         found = [f for r in execution.results if r.ok for f in r.facts]

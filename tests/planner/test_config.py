@@ -53,3 +53,14 @@ def test_errors_name_the_file_and_field(tmp_path: Path) -> None:
     bad = write(tmp_path, "[planner\n")
     with pytest.raises(ConfigError, match=str(bad)):
         load_config(bad)
+
+
+def test_a_missing_model_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, "[planner]\n"), model_path=tmp_path / "nope.gguf")
+    assert str(err.value).endswith(
+        f"planner.model_path: Value error, no such model file: {tmp_path / 'nope.gguf'}"
+    )
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    assert load_config(write(tmp_path, "[planner]\n"), model_path=model).model_path == model

@@ -168,6 +168,20 @@ def test_model_call_budget_ends_reflection_but_not_the_diagnosis() -> None:
     assert [(c.cause, c.source) for c in dx.causes] == [("cpu_saturation", "rules")]
 
 
+def test_exhausted_wall_time_still_returns_a_diagnosis() -> None:
+    cfg = config(plan_size=2, budget=BudgetLimits(wall_s=1e-9))
+    dx, model, rules = run([*CPU_FIRST, "cpu_saturation"], with_facts={"cpu_saturation": 0.5}, cfg=cfg)
+    assert model.calls == []
+    assert dx.errors == [
+        "planner: budget exhausted: wall time (limit 1e-09)",
+        "executor stopped: budget exhausted: wall time (limit 1e-09)",
+        "reflection: budget exhausted: wall time (limit 1e-09)",
+    ]
+    # no tool ran, so the rules' second run saw no new facts and the first answer stands
+    assert rules.calls == [[], []]
+    assert (dx.path, dx.causes) == ("inconclusive", [])
+
+
 def test_cancelled_before_planning_returns_the_rules_answer() -> None:
     cancel = threading.Event()
     cancel.set()
