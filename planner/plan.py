@@ -69,12 +69,19 @@ def _step_ids(n: int) -> list[str]:
     return [f"s{i}" for i in range(1, n + 1)]
 
 
-def hypotheses(graph: GraphView, signals: list[Fact], max_candidates: int) -> Hypotheses:
-    """Candidate causes of what was observed; every cause when nothing was (so the model still has options)."""
+def hypotheses(
+    graph: GraphView, signals: list[Fact], max_candidates: int, engine: str | None = None
+) -> Hypotheses:
+    """Candidate causes of what was observed; every cause when nothing was (so the model still has options).
+
+    Causes that cannot happen on the incident's engine (a MySQL flush-log storm on PostgreSQL)
+    are never offered: the small model cannot be trusted to rule them out itself.
+    """
     symptoms = sorted(graph.observed_symptoms(signals))
-    ranked = graph.candidate_causes(set(symptoms))[:max_candidates]
+    possible = set(graph.cause_ids(engine))
+    ranked = [(c, w) for c, w in graph.candidate_causes(set(symptoms)) if c in possible][:max_candidates]
     if not ranked:
-        ranked = [(c, 0.0) for c in graph.cause_ids()]
+        ranked = [(c, 0.0) for c in graph.cause_ids(engine)]
     return Hypotheses(symptoms=symptoms, candidates=ranked)
 
 

@@ -140,7 +140,9 @@ class Investigation:
         meter = BudgetMeter(self.config.budget, self.cancel)
         session = ModelSession(self.model, meter, trace)
         registry = self.registry or default_registry()
-        hyp = hypotheses(self.graph, rules_dx.signals, self.config.max_candidates)
+        hyp = hypotheses(
+            self.graph, rules_dx.signals, self.config.max_candidates, self.incident.instance.engine
+        )
         prefix = prompts.HEADER + prompts.context(
             self.incident.instance.engine,
             self.incident.title or self.incident.id,

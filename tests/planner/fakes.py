@@ -88,7 +88,7 @@ CHECKS_OF_CAUSE = {
 
 
 class FakeGraph:
-    def cause_ids(self) -> list[str]:
+    def cause_ids(self, engine: str | None = None) -> list[str]:
         return sorted(PRODUCES)
 
     def has_cause(self, cause_id: str) -> bool:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from models import Plan, PlanStep
+from models import Fact, Plan, PlanStep
 from planner.backends.scripted import ScriptedModel
 from planner.plan import Hypotheses, PlanError, Planner, build_plan, hypotheses, parse_choice, validate_plan
 from planner.tools import default_registry
@@ -147,3 +147,22 @@ def test_validate_plan_rejects(steps: list[PlanStep], message: str) -> None:
 def test_build_plan_without_metric_checks_has_one_layer() -> None:
     plan = build_plan([CHECKS["lock_waits"], CHECKS["top_sql_total_time"]], "r")
     assert [s.depends_on for s in plan.steps] == [[], []]
+
+
+def test_hypotheses_offer_only_causes_of_the_incidents_engine() -> None:
+    from knowledge_graph import load_default_graph
+    from planner.plan import hypotheses
+
+    kg = load_default_graph()
+    cpu = Fact(
+        kind="signal",
+        name="cpu_user",
+        attrs={"direction": "up", "confidence": 0.99, "ratio": 3.0, "score": 20.0, "shape": "level_shift"},
+    )
+    pg = hypotheses(kg, [cpu], max_candidates=50, engine="postgres")
+    my = hypotheses(kg, [cpu], max_candidates=50, engine="mysql")
+    assert pg.causes and my.causes
+    assert set(pg.causes) <= set(kg.cause_ids("postgres"))
+    assert "flush_log_table" not in pg.causes  # an InnoDB log flush cannot happen on PostgreSQL
+    nothing = hypotheses(kg, [], max_candidates=50, engine="mysql")
+    assert "dead_tuples_vacuum" not in nothing.causes and "flush_log_table" in nothing.causes
