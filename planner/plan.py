@@ -42,6 +42,8 @@ class PlanError(ValueError):
 class Hypotheses:
     symptoms: list[str]
     candidates: list[tuple[str, float]]
+    # Metric ids the incident has series for; a check of any other metric would only fail.
+    measurable: frozenset[str] | None = None
 
     @property
     def causes(self) -> list[str]:
@@ -82,7 +84,8 @@ def hypotheses(
     ranked = [(c, w) for c, w in graph.candidate_causes(set(symptoms)) if c in possible][:max_candidates]
     if not ranked:
         ranked = [(c, 0.0) for c in graph.cause_ids(engine)]
-    return Hypotheses(symptoms=symptoms, candidates=ranked)
+    measurable = frozenset(f.name for f in signals if f.kind == "signal")
+    return Hypotheses(symptoms=symptoms, candidates=ranked, measurable=measurable or None)
 
 
 def validate_plan(plan: Plan, registry: ToolRegistry) -> nx.DiGraph:
@@ -173,9 +176,13 @@ class Planner:
         self.config = config
 
     def offered_checks(self, hyp: Hypotheses) -> list[CheckLike]:
-        """The graph's best checks for the candidates, minus any the registry would reject."""
+        """The graph's best checks for the candidates, minus any the registry would reject or that
+        look at a metric this incident has no series for."""
         out: list[CheckLike] = []
-        for check in self.graph.best_checks(hyp.causes, k=self.config.max_checks * 2):
+        for check in self.graph.best_checks(hyp.causes, k=self.config.max_checks * 4):
+            series = check.args.get("metric")
+            if hyp.measurable is not None and series is not None and series not in hyp.measurable:
+                continue
             try:
                 self.registry.validate(check.tool, dict(check.args))
             except ToolArgsError:

@@ -166,3 +166,18 @@ def test_hypotheses_offer_only_causes_of_the_incidents_engine() -> None:
     assert "flush_log_table" not in pg.causes  # an InnoDB log flush cannot happen on PostgreSQL
     nothing = hypotheses(kg, [], max_candidates=50, engine="mysql")
     assert "dead_tuples_vacuum" not in nothing.causes and "flush_log_table" in nothing.causes
+
+
+def test_checks_of_metrics_the_incident_lacks_are_not_offered() -> None:
+    hyp = Hypotheses(
+        symptoms=[],
+        candidates=[("cpu_saturation", 0.5), ("io_saturation", 0.5), ("lock_contention", 0.5)],
+        measurable=frozenset({"cpu_user"}),
+    )
+    planner = Planner(session(ScriptedModel([])), default_registry(), FakeGraph(), config())
+    offered = [c.id for c in planner.offered_checks(hyp)]
+    assert "compare_window_disk_read" not in offered  # no disk_read series: it could only fail
+    assert "compare_window_cpu_user" in offered
+    assert "lock_waits" in offered  # reads lock snapshots, not a series
+    everything = Hypotheses(symptoms=[], candidates=hyp.candidates)
+    assert "compare_window_disk_read" in [c.id for c in planner.offered_checks(everything)]
