@@ -41,7 +41,7 @@ def test_cpu_jump_is_diagnosed_with_its_chain_and_evidence() -> None:
     md = markdown(d)
     assert (
         md.startswith("## synthetic-1\n\nDiagnosed by **rules**")
-        and "1. Fix cpu_saturation (risk: low)" in md
+        and "1. **Fix cpu_saturation** (risk: low)" in md
     )
 
 
