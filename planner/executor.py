@@ -8,6 +8,11 @@ one poll interval. A step that overruns its timeout is reported as failed and
 abandoned (Python cannot kill a thread; tools are read-only and the live ones
 set server-side statement timeouts), and a step whose dependency failed is not
 run: its premise is missing.
+
+An observer sees every step ``pending`` as soon as the plan is validated, then
+each one ``running`` and finally ``done``, ``failed`` or ``cancelled``; every
+step reaches exactly one of those, run or not, so a watcher never shows a step
+that still looks as if it might run.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import networkx as nx
 
 from models import Plan, PlanStep, ToolResult, TraceEvent
 from planner.budget import BudgetExceeded, BudgetMeter, Cancelled
+from planner.observer import NULL_OBSERVER, PlannerObserver, StepState
 from planner.plan import validate_plan
 from planner.tools.base import ToolContext, ToolRegistry
 from planner.trace import TraceRecorder
@@ -50,17 +56,21 @@ class Executor:
         *,
         step_timeout_s: float = 10.0,
         parallel: int = 4,
+        observer: PlannerObserver | None = None,
     ) -> None:
         self.registry = registry
         self.meter = meter
         self.trace = trace
         self.step_timeout_s = step_timeout_s
         self.parallel = parallel
+        self.observer = observer or NULL_OBSERVER
 
     def run(self, plan: Plan, ctx: ToolContext) -> Execution:
         dag = validate_plan(plan, self.registry)
         steps = {s.id: s for s in plan.steps}
         out = Execution(layers=[sorted(layer) for layer in nx.topological_generations(dag)])
+        for step in plan.steps:
+            self.observer.on_step(step.id, step.tool, step.args, "pending", "")
         done: dict[str, ToolResult] = {}
         pool = cf.ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="sleuth-tool")
         try:
@@ -70,6 +80,7 @@ class Executor:
                 else:
                     for sid in layer:
                         done[sid] = _failed(steps[sid], f"not run: {out.stopped}")
+                        self._report(steps[sid], done[sid], self._stopped_state())
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         out.results = [done[s.id] for s in plan.steps]
@@ -95,9 +106,12 @@ class Executor:
                 self.meter.take_step()
             except (BudgetExceeded, Cancelled) as exc:
                 stopped = str(exc)
-                done[step.id] = self._record(step, _failed(step, f"not run: {exc}"), 0.0)
+                done[step.id] = self._record(
+                    step, _failed(step, f"not run: {exc}"), 0.0, self._stopped_state()
+                )
                 continue
             started = self.trace.now_ms()
+            self.observer.on_step(step.id, step.tool, step.args, "running", "")
             running[pool.submit(self.registry.run, step, ctx)] = (step, started, time.perf_counter())
         while running:
             finished, _ = cf.wait(running, timeout=POLL_S, return_when=cf.FIRST_COMPLETED)
@@ -113,7 +127,10 @@ class Executor:
                 if error is not None:
                     fut.cancel()
                     running.pop(fut)
-                    done[step.id] = self._record(step, _failed(step, error, (now - t0) * 1000.0), started)
+                    state = self._stopped_state() if reason is not None else "failed"
+                    done[step.id] = self._record(
+                        step, _failed(step, error, (now - t0) * 1000.0), started, state
+                    )
             if reason is not None:
                 stopped = reason
         return stopped
@@ -125,7 +142,21 @@ class Executor:
             return str(exc)
         return None
 
-    def _record(self, step: PlanStep, result: ToolResult, started: float) -> ToolResult:
+    def _stopped_state(self) -> StepState:
+        """A step the run stopped before finishing: cancelled if the caller asked, else the budget failed it."""
+        return "cancelled" if self.meter.cancel.is_set() else "failed"
+
+    def _report(self, step: PlanStep, result: ToolResult, state: StepState | None = None) -> None:
+        if state is None:
+            state = "done" if result.ok else "failed"
+        summary = result.summary if result.ok else (result.error or "failed")
+        self.observer.on_step(step.id, step.tool, step.args, state, summary)
+
+    def _record(
+        self, step: PlanStep, result: ToolResult, started: float, state: StepState | None = None
+    ) -> ToolResult:
+        """Trace the step's end and tell the observer; ``state`` defaults to what the result says."""
+        self._report(step, result, state)
         self.trace.record(
             TraceEvent(
                 kind="tool",

@@ -17,6 +17,7 @@ from models import Diagnosis, Fact, Incident
 from planner.backends import Model, make_model
 from planner.config import PlannerConfig
 from planner.graph import GraphView
+from planner.observer import PlannerObserver
 from planner.tools.datasource import DataSource
 from planner.triage import diagnose
 from rules import RuleBook, diagnose_with_rules
@@ -47,7 +48,10 @@ def triage_incident(
     model: Model | None = None,
     source: DataSource | None = None,
     cancel: threading.Event | None = None,
+    observer: PlannerObserver | None = None,
 ) -> Diagnosis:
+    """``observer`` watches the planner live if it runs (the UI passes one; batch runs do not)."""
+
     def run_rules(extra: Sequence[Fact]) -> Diagnosis:
         return diagnose_with_rules(
             incident,
@@ -66,4 +70,5 @@ def triage_incident(
         config=config,
         source=source,
         cancel=cancel,
+        observer=observer,
     )

@@ -3,6 +3,9 @@
 Backends stay dumb; this one place guarantees that no call escapes the budget
 or the trace, and that a ``choose`` answer outside the offered options (a
 misbehaving backend or a scripted attack) is rejected rather than acted on.
+It is also where an observer hears of model calls: completions stream to it
+token by token, and every call that ends well is reported with its output (a
+``choose`` decision has no stream, so that report is all there is of it).
 """
 
 from __future__ import annotations
@@ -13,14 +16,22 @@ from typing import Any
 from models import TraceEvent
 from planner.backends.base import Choice, Completion, Model, ModelError
 from planner.budget import BudgetMeter
+from planner.observer import NULL_OBSERVER, PlannerObserver
 from planner.trace import TraceRecorder
 
 
 class ModelSession:
-    def __init__(self, model: Model, meter: BudgetMeter, trace: TraceRecorder) -> None:
+    def __init__(
+        self,
+        model: Model,
+        meter: BudgetMeter,
+        trace: TraceRecorder,
+        observer: PlannerObserver | None = None,
+    ) -> None:
         self.model = model
         self.meter = meter
         self.trace = trace
+        self.observer = observer
 
     def complete(
         self,
@@ -35,14 +46,25 @@ class ModelSession:
         max_tokens = max(1, min(max_tokens, self.meter.remaining_tokens()))
         started = self.trace.now_ms()
         t0 = time.perf_counter()
+        observer = self.observer
         try:
-            out = self.model.complete(
-                prompt,
-                max_tokens=max_tokens,
-                grammar_schema=grammar_schema,
-                stop=stop,
-                cancel=self.meter.cancel,
-            )
+            if observer is None:  # backends written before streaming need not know ``on_token``
+                out = self.model.complete(
+                    prompt,
+                    max_tokens=max_tokens,
+                    grammar_schema=grammar_schema,
+                    stop=stop,
+                    cancel=self.meter.cancel,
+                )
+            else:
+                out = self.model.complete(
+                    prompt,
+                    max_tokens=max_tokens,
+                    grammar_schema=grammar_schema,
+                    stop=stop,
+                    cancel=self.meter.cancel,
+                    on_token=lambda text: observer.on_token(purpose, text),
+                )
         except ModelError as exc:
             self._record_failure(f"{purpose}:complete", prompt, started, t0, exc)
             raise
@@ -64,6 +86,8 @@ class ModelSession:
                 completion_tokens=out.completion_tokens,
             )
         )
+        if observer is not None:
+            observer.on_model_call(purpose, "complete", out.text, ())
         return out
 
     def choose(self, purpose: str, prompt: str, options: list[str]) -> Choice:
@@ -90,6 +114,7 @@ class ModelSession:
                 completion_tokens=out.completion_tokens,
             )
         )
+        (self.observer or NULL_OBSERVER).on_model_call(purpose, "choose", out.option, options)
         return out
 
     def _record_failure(self, name: str, prompt: str, started: float, t0: float, exc: Exception) -> None:

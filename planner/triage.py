@@ -14,6 +14,10 @@ are a compound incident and need no arbitration.
 ``mode="always"`` (``--llm always``) investigates regardless, and notes the
 rules-only answer in the trace for comparison. ``Diagnosis.path`` says who
 answered: ``rules``, ``llm`` (the planner ran and concluded), ``inconclusive``.
+
+An optional ``PlannerObserver`` watches the investigation live (the plan as
+soon as it is chosen, each step's state, the model's text as it streams); the
+trace records the same things after the fact.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from planner.budget import BudgetMeter, Cancelled
 from planner.config import PlannerConfig
 from planner.executor import Executor
 from planner.graph import GraphView
+from planner.observer import PlannerObserver
 from planner.plan import Planner, hypotheses
 from planner.reflect import Reflector, merge_findings
 from planner.session import ModelSession
@@ -133,12 +138,13 @@ class Investigation:
     source: DataSource | None = None
     registry: ToolRegistry | None = None
     cancel: threading.Event | None = None
+    observer: PlannerObserver | None = None
 
     def run(self, rules_dx: Diagnosis) -> Diagnosis:
         t0 = time.perf_counter()
         trace = TraceRecorder()
         meter = BudgetMeter(self.config.budget, self.cancel)
-        session = ModelSession(self.model, meter, trace)
+        session = ModelSession(self.model, meter, trace, self.observer)
         registry = self.registry or default_registry()
         hyp = hypotheses(
             self.graph, rules_dx.signals, self.config.max_candidates, self.incident.instance.engine
@@ -163,6 +169,8 @@ class Investigation:
                     "plan": outcome.plan.model_dump(),
                 },
             )
+            if self.observer is not None:
+                self.observer.on_plan(outcome.plan, outcome.offered, outcome.chosen)
             ctx = ToolContext(
                 source=self.source or IncidentSource(self.incident),
                 graph=self.graph,
@@ -178,6 +186,7 @@ class Investigation:
                 trace,
                 step_timeout_s=self.config.step_timeout_s,
                 parallel=self.config.parallel,
+                observer=self.observer,
             ).run(outcome.plan, ctx)
             if execution.stopped:
                 errors.append(f"executor stopped: {execution.stopped}")
@@ -254,6 +263,7 @@ def diagnose(
     source: DataSource | None = None,
     registry: ToolRegistry | None = None,
     cancel: threading.Event | None = None,
+    observer: PlannerObserver | None = None,
 ) -> Diagnosis:
     """Rules first, then the planner if triage says so; the model is only created when it is needed."""
     t0 = time.perf_counter()
@@ -268,7 +278,7 @@ def diagnose(
         rules_only = [{"cause": c.cause, "certainty": c.certainty} for c in rules_dx.causes[:3]]
         note = note.model_copy(update={"output": {**note.output, "rules_only": rules_only}})
     investigation = Investigation(
-        incident, graph, model_factory(), config, run_rules, source, registry, cancel
+        incident, graph, model_factory(), config, run_rules, source, registry, cancel, observer
     )
     dx = investigation.run(rules_dx.model_copy(update={"trace": [*rules_dx.trace, note]}))
     return dx.model_copy(update={"elapsed_ms": (time.perf_counter() - t0) * 1000.0})

@@ -11,6 +11,7 @@ score options fall back to constrained generation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -60,7 +61,11 @@ class Model(Protocol):
         grammar_schema: dict[str, Any] | None = None,
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
-    ) -> Completion: ...
+        on_token: Callable[[str], None] | None = None,
+    ) -> Completion:
+        """``on_token``, when given, receives the text as it is produced, in pieces that
+        concatenate to ``Completion.text``, so a watcher sees a slow model working."""
+        ...
 
     def choose(
         self,

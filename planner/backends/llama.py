@@ -27,6 +27,14 @@ Why the details are as they are:
   completion API; the base model has no chat template, so the chat API's
   ``response_format`` does not apply here.
 - One ``Llama`` context is not thread-safe: calls are serialised by a lock.
+- Streaming (``on_token``) uses ``create_completion(stream=True)`` with the same
+  grammar and stopping criteria. Streamed chunks carry no usage, so the prompt
+  is counted by the same tokenization ``create_completion`` applies and the
+  completion by the stopping criterion, which llama.cpp calls once per sampled
+  token and once more at the end. That count includes an end-of-generation
+  token when one was sampled (it was paid for), so it can be one above the
+  non-streaming usage. Without ``on_token`` the non-streaming call is kept, so
+  the benchmarks are unchanged.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import json
 import math
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,16 +122,23 @@ class LlamaModel:
         grammar_schema: dict[str, Any] | None = None,
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Completion:
         from llama_cpp import StoppingCriteriaList
+
+        sampled = 0
+
+        def stop_now(_ids: Any, _logits: Any) -> bool:
+            nonlocal sampled
+            sampled += 1
+            return cancel is not None and cancel.is_set()
 
         with self._lock:
             llm = self._load()
             grammar = self._grammar(grammar_schema) if grammar_schema is not None else None
             criteria = None
-            if cancel is not None:
-                event = cancel
-                criteria = StoppingCriteriaList([lambda _ids, _logits: event.is_set()])
+            if cancel is not None or on_token is not None:
+                criteria = StoppingCriteriaList([stop_now])
             started = time.perf_counter()
             try:
                 out = llm.create_completion(
@@ -133,17 +149,31 @@ class LlamaModel:
                     stop=list(stop),
                     grammar=grammar,
                     stopping_criteria=criteria,
+                    stream=on_token is not None,
                 )
+                if on_token is not None:
+                    pieces: list[str] = []
+                    for chunk in out:
+                        piece = str(chunk["choices"][0]["text"])
+                        if piece:
+                            pieces.append(piece)
+                            on_token(piece)
+                    text = "".join(pieces)
+                    prompt_tokens = len(llm.tokenize(prompt.encode("utf-8"), special=True)) if prompt else 1
+                    completion_tokens = max(0, sampled - 1)  # minus the criterion's final check
+                else:
+                    text = out["choices"][0]["text"]
+                    prompt_tokens = int(out["usage"]["prompt_tokens"])
+                    completion_tokens = int(out["usage"]["completion_tokens"])
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"llama.cpp completion failed: {exc}") from exc
             elapsed = (time.perf_counter() - started) * 1000.0
         if cancel is not None and cancel.is_set():
             raise ModelCancelled("cancelled during generation")
-        usage = out["usage"]
         return Completion(
-            text=out["choices"][0]["text"],
-            prompt_tokens=int(usage["prompt_tokens"]),
-            completion_tokens=int(usage["completion_tokens"]),
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
             elapsed_ms=elapsed,
         )
 

@@ -7,6 +7,11 @@ vLLM), configurable because OpenAI's API has none. ``choose`` is constrained
 generation of one of the options as a JSON string: portable servers offer no
 way to score a given continuation. The API key is read from the environment
 variable the config names and only ever placed in the request header.
+
+With ``on_token`` the request asks for server-sent events (``stream: true``,
+with ``stream_options.include_usage`` for the token counts, which llama.cpp
+server and vLLM send in the last event); cancellation is then checked between
+events, so it stops a long answer early instead of after it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -57,6 +63,7 @@ class OpenAIHTTPModel:
         grammar_schema: dict[str, Any] | None = None,
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Completion:
         body: dict[str, Any] = {
             "model": self.model,
@@ -71,6 +78,8 @@ class OpenAIHTTPModel:
             body[self.schema_field] = grammar_schema
         if cancel is not None and cancel.is_set():
             raise ModelCancelled("cancelled before the request")
+        if on_token is not None:
+            return self._stream(body, on_token, cancel)
         started = time.perf_counter()
         try:
             response = self._client.post("completions", json=body)
@@ -93,6 +102,53 @@ class OpenAIHTTPModel:
             completion_tokens=int(usage.get("completion_tokens", 0)),
             elapsed_ms=elapsed,
         )
+
+    def _stream(
+        self, body: dict[str, Any], on_token: Callable[[str], None], cancel: threading.Event | None
+    ) -> Completion:
+        body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+        pieces: list[str] = []
+        usage: dict[str, Any] = {}
+        started = time.perf_counter()
+        try:
+            with self._client.stream("POST", "completions", json=body) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise ModelError(f"{self.name}: HTTP {response.status_code}: {response.text[:200]}")
+                for line in response.iter_lines():
+                    if cancel is not None and cancel.is_set():
+                        raise ModelCancelled("cancelled during the request")
+                    if not line.startswith("data:"):
+                        continue  # blank separators, comments, "event:" lines
+                    data = line[len("data:") :].strip()
+                    if data == "[DONE]":
+                        break
+                    piece, chunk_usage = self._event(data)
+                    usage = chunk_usage or usage
+                    if piece:
+                        pieces.append(piece)
+                        on_token(piece)
+        except httpx.HTTPError as exc:
+            raise ModelError(f"{self.name}: {type(exc).__name__}: {exc}") from None
+        return Completion(
+            text="".join(pieces),
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+            elapsed_ms=(time.perf_counter() - started) * 1000.0,
+        )
+
+    def _event(self, data: str) -> tuple[str, dict[str, Any]]:
+        """One event's text and usage; the usage-only last event has no choices."""
+        try:
+            event = json.loads(data)
+            choices = event.get("choices") or []
+            text = str(choices[0].get("text") or "") if choices else ""
+            usage = event.get("usage") or {}
+        except (ValueError, AttributeError, IndexError, TypeError) as exc:
+            raise ModelError(f"{self.name}: unexpected stream event: {exc}") from None
+        if not isinstance(usage, dict):
+            raise ModelError(f"{self.name}: unexpected stream event: usage is not an object")
+        return text, usage
 
     def choose(self, prompt: str, options: list[str], *, cancel: threading.Event | None = None) -> Choice:
         longest = max(len(o) for o in options)

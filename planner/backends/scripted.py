@@ -7,6 +7,7 @@ not a silent default, so a test cannot pass by accident on an unexpected call.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -58,6 +59,7 @@ class ScriptedModel:
         grammar_schema: dict[str, Any] | None = None,
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Completion:
         self.calls.append(
             ScriptedCall("complete", prompt, grammar_schema=grammar_schema, max_tokens=max_tokens)
@@ -65,6 +67,11 @@ class ScriptedModel:
         text = self._next(prompt)
         if cancel is not None and cancel.is_set():
             raise ModelCancelled("cancelled")
+        if on_token is not None:
+            for piece in stream_pieces(text):
+                if cancel is not None and cancel.is_set():
+                    raise ModelCancelled("cancelled while streaming")
+                on_token(piece)
         return Completion(
             text=text,
             prompt_tokens=_count_tokens(prompt),
@@ -79,6 +86,14 @@ class ScriptedModel:
             raise ModelCancelled("cancelled")
         scores = {o: (0.0 if o == text else -10.0) for o in options}
         return Choice(option=text, scores=scores, prompt_tokens=_count_tokens(prompt), completion_tokens=1)
+
+
+def stream_pieces(text: str) -> list[str]:
+    """Word by word (each with its trailing space), like a real model's tokens arrive.
+
+    Deterministic, so tests can state the exact pieces; they concatenate to ``text``.
+    """
+    return re.findall(r"\S+\s*|\s+", text)
 
 
 def _count_tokens(text: str) -> int:

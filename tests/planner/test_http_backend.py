@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
 import pytest
 
-from planner.backends.base import ModelError
+from planner.backends.base import ModelCancelled, ModelError
 from planner.backends.openai_http import OpenAIHTTPModel
 
 SECRET = "sk-test-not-for-logs"
@@ -104,3 +105,52 @@ def test_transport_failure_is_a_model_error(monkeypatch: pytest.MonkeyPatch) -> 
     m = OpenAIHTTPModel("http://llm.local/v1", "big", transport=httpx.MockTransport(refuse))
     with pytest.raises(ModelError, match="ConnectError: connection refused"):
         m.complete("P", max_tokens=5)
+
+
+def sse(*events: dict[str, Any] | str) -> httpx.Response:
+    """A server-sent-events body as llama.cpp server and vLLM stream ``/v1/completions``."""
+    lines = [f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n" for e in events]
+    return httpx.Response(200, content="".join(lines).encode(), headers={"content-type": "text/event-stream"})
+
+
+def test_streaming_passes_each_event_on_and_keeps_the_usage(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server(
+        sse(
+            {"choices": [{"text": '{"checks": '}]},
+            {"choices": [{"text": ""}]},
+            {"choices": [{"text": '["lock_waits"]}', "finish_reason": "stop"}]},
+            {"choices": [], "usage": {"prompt_tokens": 11, "completion_tokens": 6}},
+            "[DONE]",
+        )
+    )
+    pieces: list[str] = []
+    out = model(server, monkeypatch).complete("P", max_tokens=40, on_token=pieces.append)
+    assert pieces == ['{"checks": ', '["lock_waits"]}']
+    assert (out.text, out.prompt_tokens, out.completion_tokens) == ('{"checks": ["lock_waits"]}', 11, 6)
+    body = server.body(0)
+    assert (body["stream"], body["stream_options"]) == (True, {"include_usage": True})
+
+
+def test_streaming_stops_at_the_next_event_once_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    cancel = threading.Event()
+    server = Server(sse({"choices": [{"text": "one "}]}, {"choices": [{"text": "two"}]}, "[DONE]"))
+    pieces: list[str] = []
+
+    def take(piece: str) -> None:
+        pieces.append(piece)
+        cancel.set()
+
+    with pytest.raises(ModelCancelled, match="cancelled during the request"):
+        model(server, monkeypatch).complete("P", max_tokens=5, cancel=cancel, on_token=take)
+    assert pieces == ["one "]
+
+
+def test_streaming_http_error_and_bad_event_are_model_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server(httpx.Response(503, text="loading model"), sse("{not json"))
+    m = model(server, monkeypatch)
+    with pytest.raises(ModelError) as first:
+        m.complete("P", max_tokens=5, on_token=lambda _t: None)
+    with pytest.raises(ModelError) as second:
+        m.complete("P", max_tokens=5, on_token=lambda _t: None)
+    assert str(first.value) == "openai-http:big: HTTP 503: loading model"
+    assert str(second.value).startswith("openai-http:big: unexpected stream event")

@@ -45,3 +45,22 @@ def test_bundled_model_plans_runs_tools_and_concludes() -> None:
     tools = [e for e in dx.trace if e.kind == "tool"]
     assert sorted(e.input["step"] for e in tools) == sorted(s.id for s in plan.steps)
     assert [e.name for e in dx.trace if e.kind == "rules"] == ["rules-with-planner-facts"]
+
+
+@pytest.mark.model
+def test_bundled_model_streams_the_same_constrained_text_in_pieces() -> None:
+    model = LlamaModel(threads=2, seed=0)
+    schema = {
+        "type": "object",
+        "properties": {
+            "checks": {"type": "array", "items": {"enum": ["lock_waits", "top_sql"]}, "maxItems": 2}
+        },
+        "required": ["checks"],
+    }
+    pieces: list[str] = []
+    streamed = model.complete("JSON:", max_tokens=30, grammar_schema=schema, on_token=pieces.append)
+    whole = model.complete("JSON:", max_tokens=30, grammar_schema=schema)
+    assert len(pieces) > 1 and "".join(pieces) == streamed.text == whole.text
+    assert streamed.prompt_tokens == whole.prompt_tokens
+    # the streamed count may include the end-of-generation token the non-streaming usage leaves out
+    assert streamed.completion_tokens - whole.completion_tokens in (0, 1)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from models import ToolResult
@@ -28,6 +29,7 @@ class PickOnly:
         grammar_schema: dict[str, Any] | None = None,
         stop: tuple[str, ...] = (),
         cancel: threading.Event | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Completion:
         raise AssertionError("reflection by choice must not generate text")
 

@@ -1,10 +1,12 @@
 """Runs the planner's investigation for the UI and reports what it does as it does it.
 
-The planner has no observer hook, so the bridge wraps the two things it calls
-out to: the tool registry (each step's start and result) and the model (each
-answer, shown as model output). Both wrappers forward and report; neither
-changes what the planner decides. Imported lazily: the planner pulls in
-networkx and, for the real model, llama.cpp.
+The planner reports through its ``PlannerObserver`` hook; ``ListenerObserver``
+translates those reports into the UI's ``InvestigationListener`` calls, which
+the incident screen hands to the event loop with ``call_from_thread``. So the
+plan is on screen with every step pending before the first one runs, states
+change as the executor changes them, and a completion appears token by token.
+Imported lazily: the planner pulls in networkx and, for the real model,
+llama.cpp.
 """
 
 from __future__ import annotations
@@ -13,59 +15,45 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from models import Diagnosis, Fact, Incident, PlanStep, ToolResult
-from planner.backends.base import Choice, Completion, Model
-from planner.tools.base import ToolContext, ToolRegistry
-from tui.app.services import InvestigationListener, StepState, StepUpdate
+from models import Diagnosis, Fact, Incident, Plan
+from planner.backends.base import Model
+from planner.observer import ModelCallKind
+from planner.observer import StepState as PlannerStepState
+from tui.app.services import InvestigationListener, StepUpdate
 
 RulesRunner = Callable[[Sequence[Fact]], Diagnosis]
 
 
-class ObservedRegistry(ToolRegistry):
-    """The same tools, reporting each step as running and then done or failed."""
+class ListenerObserver:
+    """A ``PlannerObserver`` that forwards to the UI's listener, in the order the planner reports.
 
-    def __init__(self, inner: ToolRegistry, listener: InvestigationListener) -> None:
-        super().__init__()
-        for name in inner.names():
-            self.register(inner.get(name))
+    Step reports carry no dependencies, so they are taken from the plan: a row
+    keeps its "Depends" column whichever report redraws it.
+    """
+
+    def __init__(self, listener: InvestigationListener) -> None:
         self.listener = listener
+        self._depends: dict[str, tuple[str, ...]] = {}
 
-    def run(self, step: PlanStep, ctx: ToolContext) -> ToolResult:
-        self.listener.on_step(StepUpdate(step.id, step.tool, "running", depends_on=tuple(step.depends_on)))
-        result = super().run(step, ctx)
-        state: StepState = "done" if result.ok else "failed"
-        summary = result.summary if result.ok else (result.error or "failed")
-        self.listener.on_step(StepUpdate(step.id, step.tool, state, summary, tuple(step.depends_on)))
-        return result
+    def on_plan(self, plan: Plan, offered: Sequence[str], chosen: Sequence[str]) -> None:
+        self._depends = {step.id: tuple(step.depends_on) for step in plan.steps}
+        self.listener.on_plan(plan)
 
+    def on_step(
+        self, step_id: str, tool: str, args: dict[str, Any], state: PlannerStepState, summary: str
+    ) -> None:
+        self.listener.on_step(StepUpdate(step_id, tool, state, summary, self._depends.get(step_id, ())))
 
-class ObservedModel:
-    """Forwards to the real backend and shows each answer as it arrives."""
+    def on_token(self, purpose: str, text: str) -> None:
+        self.listener.on_text(text)
 
-    def __init__(self, inner: Model, listener: InvestigationListener) -> None:
-        self.inner = inner
-        self.listener = listener
-        self.name = inner.name
-
-    def complete(
-        self,
-        prompt: str,
-        *,
-        max_tokens: int,
-        grammar_schema: dict[str, Any] | None = None,
-        stop: tuple[str, ...] = (),
-        cancel: threading.Event | None = None,
-    ) -> Completion:
-        out = self.inner.complete(
-            prompt, max_tokens=max_tokens, grammar_schema=grammar_schema, stop=stop, cancel=cancel
-        )
-        self.listener.on_text(out.text.strip() + "\n")
-        return out
-
-    def choose(self, prompt: str, options: list[str], *, cancel: threading.Event | None = None) -> Choice:
-        out = self.inner.choose(prompt, options, cancel=cancel)
-        self.listener.on_text(f"chose {out.option} (of {len(options)})\n")
-        return out
+    def on_model_call(self, purpose: str, kind: ModelCallKind, output: str, options: Sequence[str]) -> None:
+        """A completion's text has streamed already and only needs its line ended; a choice is
+        reported whole, as it has no stream."""
+        if kind == "choose":
+            self.listener.on_text(f"{purpose}: chose {output} (of {len(options)})\n")
+        else:
+            self.listener.on_text("\n")
 
 
 def investigate(
@@ -79,17 +67,16 @@ def investigate(
 ) -> Diagnosis:
     """The planner's fallback on an incident, whatever triage would say: the user asked for it."""
     from planner import load_config
-    from planner.tools.registry import default_registry
     from planner.triage import Investigation as PlannerInvestigation
 
     rules_dx = run_rules(())
     run = PlannerInvestigation(
         incident,
         graph,
-        ObservedModel(model, listener),
+        model,
         load_config(),
         run_rules,
-        registry=ObservedRegistry(default_registry(), listener),
         cancel=cancel,
+        observer=ListenerObserver(listener),
     )
     return run.run(rules_dx)

@@ -77,7 +77,7 @@ class PlannerView(Vertical):
         self.set_status(f"Running {len(plan.steps)} steps. Press c to cancel.")
 
     def update_step(self, update: StepUpdate) -> None:
-        """A planner may report steps only as they run; unknown ones are appended."""
+        """The plan normally lists every step first; a step reported without one is appended."""
         known = self.steps.get(update.step)
         depends_on = update.depends_on or (known.depends_on if known else ())
         self.steps[update.step] = replace(update, depends_on=depends_on)
