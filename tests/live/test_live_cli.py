@@ -75,3 +75,29 @@ def test_a_partial_capture_is_written_and_exits_1(
     assert captured.err == f"error: {message}\n"
     assert captured.out == f"wrote {out}: partial capture, 4 samples, 0 metrics from db.example:5432\n"
     assert Incident.model_validate_json(out.read_text()) == partial
+
+
+def test_diagnose_dsn_lets_the_planner_read_the_live_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The capture of ``diagnose --dsn`` is investigated through a LiveSource; other files are not."""
+    from pathlib import Path
+
+    import planner.runner
+    from models import Diagnosis
+    from sources.live.datasource import LiveSource
+    from tui.commands.rules_cli import DiagnoseOptions, diagnose_one
+
+    seen: dict[str, object] = {}
+
+    def fake_triage(incident: object, *args: object, source: object = None, **kwargs: object) -> Diagnosis:
+        seen["source"] = source
+        return Diagnosis(incident="x", path="inconclusive")
+
+    monkeypatch.setattr(planner.runner, "triage_incident", fake_triage)
+    example = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "rds-pg-missing-index.json"
+    dsn = "postgresql://monitor:s3cret@127.0.0.1:5432/app"
+    options = DiagnoseOptions(llm="always", live_path=str(example), dsn=dsn)
+    diagnose_one(example, options)
+    assert isinstance(seen["source"], LiveSource)
+    assert "s3cret" not in repr(options)
+    diagnose_one(example, DiagnoseOptions(llm="always", live_path="/elsewhere.json", dsn=dsn))
+    assert seen["source"] is None

@@ -174,7 +174,7 @@ def test_rules_list_and_explain(workspace: Path, capsys: pytest.CaptureFixture[s
         0::2
     ] == (
         2,
-        "sleuth: unknown cause 'no_such_cause' (see `sleuth kg causes`)\n",
+        "sleuth: unknown cause 'no_such_cause': not a cause of the knowledge graph (see `sleuth kg stats`, `sleuth kg show CAUSE`)\n",
     )
 
 

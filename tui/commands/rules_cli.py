@@ -12,7 +12,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ class DiagnoseOptions:
     llm: str = "never"  # planner fallback: auto | never | always (``--llm``, ``--no-llm``)
     config: str | None = None  # planner config file (``--config``)
     model: str | None = None  # GGUF path overriding the config (``--model``)
+    # ``diagnose --dsn``: the capture's file, and the DSN its planner tools read the live server with.
+    live_path: str | None = None
+    dsn: str | None = field(default=None, repr=False)
 
 
 def register(sub: Any) -> None:
@@ -109,7 +112,19 @@ def diagnose_one(path: Path, options: DiagnoseOptions) -> Diagnosis:
         config=_planner_config(options),
         infer_window=options.infer_window,
         disabled_rules=options.disabled_rules,
+        source=_live_source(path, incident, options),
     )
+
+
+def _live_source(path: Path, incident: Incident, options: DiagnoseOptions) -> Any:
+    """For the capture of ``diagnose --dsn``, planner tools read the live server too (read-only);
+    any other file is read as it is."""
+    if options.dsn is None or options.live_path != str(path):
+        return None
+    from sources.live import parse_dsn
+    from sources.live.datasource import LiveSource
+
+    return LiveSource(incident, parse_dsn(options.dsn))
 
 
 # ---- handlers ------------------------------------------------------------------------------
@@ -121,11 +136,15 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _run_diagnose(args: argparse.Namespace) -> int:
     options = _options(args)
+    given = set(args.paths or [])
     with live_capture(args) as (paths, live_code):
         if not paths:
             if live_code:
                 return live_code
             raise UsageError("give incident files or --dsn DSN")
+        captured = [p for p in paths if p not in given]
+        if captured and args.dsn:
+            options = replace(options, live_path=captured[0], dsn=args.dsn)
         outcomes = _batch(paths, options, args.jobs)
     done: list[Diagnosis] = []
     for outcome in outcomes:
@@ -163,7 +182,9 @@ def _run_explain(args: argparse.Namespace) -> int:
         print(diagnosis.model_dump_json(indent=1) if args.format == "json" else how_text(diagnosis))
         return OK
     if not kg.has_cause(args.why_not):
-        raise UsageError(f"unknown cause {args.why_not!r} (see `sleuth kg causes`)")
+        raise UsageError(
+            f"unknown cause {args.why_not!r}: not a cause of the knowledge graph (see `sleuth kg stats`, `sleuth kg show CAUSE`)"
+        )
     why = _why_not(incident, args.why_not, book, kg, options)
     print(why.model_dump_json(indent=1) if args.format == "json" else why_not_text(why))
     return OK
