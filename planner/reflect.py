@@ -49,6 +49,9 @@ class Reflection:
     proposed: list[Conclusion] = field(default_factory=list)
     accepted: list[Conclusion] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Conclusions the evidence did not support: the check working as designed, not a failure,
+    # so they go to the trace rather than to the diagnosis' errors.
+    dropped: list[str] = field(default_factory=list)
 
 
 class _JsonConclusion(BaseModel):
@@ -97,7 +100,7 @@ class Reflector:
             return Reflection(errors=[f"reflection: {exc}"])
         if not proposed or proposed[0].cause == INCONCLUSIVE:
             return Reflection(proposed=proposed)
-        errors: list[str] = []
+        dropped: list[str] = []
         accepted: list[Conclusion] = []
         for c in proposed:
             if c.cause == INCONCLUSIVE:
@@ -107,8 +110,8 @@ class Reflector:
             if cited:
                 accepted.append(Conclusion(c.cause, c.certainty, cited))
             else:
-                errors.append(f"reflection: dropped {c.cause}: no cited result shows one of its symptoms")
-        return Reflection(proposed, accepted, errors)
+                dropped.append(f"{c.cause}: no cited result shows one of its symptoms")
+        return Reflection(proposed, accepted, dropped=dropped)
 
     def _choose(self, prompt: str, options: list[str], ok: list[ToolResult]) -> list[Conclusion]:
         choice = self.session.choose("reflect", prompt + prompts.reflect_question(options), options)

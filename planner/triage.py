@@ -219,6 +219,7 @@ class Investigation:
             {
                 "proposed": [c.__dict__ for c in reflection.proposed],
                 "accepted": [c.__dict__ for c in reflection.accepted],
+                "dropped": reflection.dropped,
             },
         )
         causes = merge_findings(
