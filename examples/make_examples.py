@@ -186,7 +186,12 @@ def vacuum_blocked() -> Incident:
             ),
             _series("pg_stat_activity.idle_in_transaction", "count", 0.0, 0.1, lambda i: 1.0, rng),
             _series(
-                "pg_stat_activity.max_xact_age", "s", 2.0, 0.5, lambda i: 10.0 * (i - W0 + 1) * STEP, rng
+                "pg_stat_activity.max_transaction_age",
+                "s",
+                2.0,
+                0.5,
+                lambda i: 10.0 * (i - W0 + 1) * STEP,
+                rng,
             ),
             _series("pg_stat_database.tup_updated", "rows/s", 3000.0, 100.0, lambda i: 3100.0, rng),
             _series("CommitLatency", "ms", 2.0, 0.2, lambda i: 3.5, rng),
