@@ -68,23 +68,14 @@ class ModelSession:
         except ModelError as exc:
             self._record_failure(f"{purpose}:complete", prompt, started, t0, exc)
             raise
-        self.meter.add_tokens(out.prompt_tokens + out.completion_tokens)
-        self.trace.record(
-            TraceEvent(
-                kind="model",
-                name=f"{purpose}:complete",
-                started_ms=started,
-                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
-                input={
-                    "prompt": prompt,
-                    "max_tokens": max_tokens,
-                    "schema": grammar_schema,
-                    "model": self.model.name,
-                },
-                output=out.text,
-                prompt_tokens=out.prompt_tokens,
-                completion_tokens=out.completion_tokens,
-            )
+        self._record_success(
+            f"{purpose}:complete",
+            started,
+            t0,
+            {"prompt": prompt, "max_tokens": max_tokens, "schema": grammar_schema, "model": self.model.name},
+            out.text,
+            out.prompt_tokens,
+            out.completion_tokens,
         )
         if observer is not None:
             observer.on_model_call(purpose, "complete", out.text, ())
@@ -101,21 +92,42 @@ class ModelSession:
         except ModelError as exc:
             self._record_failure(f"{purpose}:choose", prompt, started, t0, exc)
             raise
-        self.meter.add_tokens(out.prompt_tokens + out.completion_tokens)
-        self.trace.record(
-            TraceEvent(
-                kind="model",
-                name=f"{purpose}:choose",
-                started_ms=started,
-                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
-                input={"prompt": prompt, "options": options, "model": self.model.name},
-                output={"option": out.option, "scores": out.scores},
-                prompt_tokens=out.prompt_tokens,
-                completion_tokens=out.completion_tokens,
-            )
+        self._record_success(
+            f"{purpose}:choose",
+            started,
+            t0,
+            {"prompt": prompt, "options": options, "model": self.model.name},
+            {"option": out.option, "scores": out.scores},
+            out.prompt_tokens,
+            out.completion_tokens,
         )
         (self.observer or NULL_OBSERVER).on_model_call(purpose, "choose", out.option, options)
         return out
+
+    def _record_success(
+        self,
+        name: str,
+        started: float,
+        t0: float,
+        given: dict[str, Any],
+        output: Any,
+        prompt_tokens: int,
+        completion_tokens: int,
+    ) -> None:
+        """Count the call's tokens against the budget and put it in the trace."""
+        self.meter.add_tokens(prompt_tokens + completion_tokens)
+        self.trace.record(
+            TraceEvent(
+                kind="model",
+                name=name,
+                started_ms=started,
+                elapsed_ms=(time.perf_counter() - t0) * 1000.0,
+                input=given,
+                output=output,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+            )
+        )
 
     def _record_failure(self, name: str, prompt: str, started: float, t0: float, exc: Exception) -> None:
         self.trace.record(
