@@ -6,11 +6,11 @@ names the knowledge graph's aliases already use for MySQL.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from models import LockWait, SqlDigest
 from sources.live import mysql_queries as q
+from sources.live.collector_base import SessionCollector
 from sources.live.dsn import Dsn
 from sources.live.errors import QueryFailed
 from sources.live.host import HostProbe
@@ -25,7 +25,7 @@ def _open(dsn: Dsn) -> Session:
     return MySqlSession(dsn)
 
 
-class MySqlCollector:
+class MySqlCollector(SessionCollector):
     """Reads a MySQL or MariaDB server with PROCESS, REPLICATION CLIENT and SELECT on performance_schema."""
 
     def __init__(
@@ -35,11 +35,7 @@ class MySqlCollector:
         session_factory: Callable[[Dsn], Session] | None = None,
         host_probe: HostProbe | None = None,
     ) -> None:
-        self._dsn = dsn
-        self._factory = session_factory or _open
-        self._session: Session | None = None
-        self._host = host_probe if host_probe is not None else (HostProbe() if dsn.is_local else None)
-        self._max_connections: float | None = None
+        super().__init__(dsn, session_factory or _open, host_probe)
         self._mariadb = False
         self._digests = False
         self._runner = SectionRunner(
@@ -66,37 +62,7 @@ class MySqlCollector:
             session.end_snapshot()
         if not self._digests:
             self._runner.disable("statement digests", "performance_schema is disabled on this server")
-        local = self._host is not None and self._host.available()
-        return ServerInfo(
-            engine="mariadb" if self._mariadb else "mysql",
-            version=version,
-            host=self._dsn.endpoint,
-            vcpu=os.cpu_count() if local else None,
-            memory_gb=self._host.memory_gb() if local and self._host is not None else None,
-            local=local,
-        )
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def _require(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("connect() first")
-        return self._session
-
-    def sample(self, now: float) -> Sample:
-        sample = Sample(time=now)
-        self._runner.run(self._require(), sample)
-        if self._host is not None and self._host.available():
-            reading = self._host.read()
-            sample.counters.update(reading.counters)
-            sample.gauges.update(reading.gauges)
-        return sample
-
-    def notes(self) -> list[str]:
-        return list(self._runner.notes)
+        return self._server_info("mariadb" if self._mariadb else "mysql", version)
 
     def _status(self, session: Session, sample: Sample) -> None:
         for row in session.query(q.STATUS):

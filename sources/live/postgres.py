@@ -7,11 +7,11 @@ same vocabulary as imported ones.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from models import LockWait, SqlDigest
 from sources.live import postgres_queries as q
+from sources.live.collector_base import SessionCollector
 from sources.live.dsn import Dsn
 from sources.live.errors import QueryFailed
 from sources.live.host import HostProbe
@@ -41,7 +41,7 @@ def _one(session: Session, sql: str) -> dict[str, object]:
     return rows[0] if rows else {}
 
 
-class PostgresCollector:
+class PostgresCollector(SessionCollector):
     """Reads PostgreSQL's statistics views through a read-only session (``pg_monitor`` is enough)."""
 
     def __init__(
@@ -51,11 +51,7 @@ class PostgresCollector:
         session_factory: Callable[[Dsn], Session] | None = None,
         host_probe: HostProbe | None = None,
     ) -> None:
-        self._dsn = dsn
-        self._factory = session_factory or PgSession
-        self._session: Session | None = None
-        self._host = host_probe if host_probe is not None else (HostProbe() if dsn.is_local else None)
-        self._max_connections: float | None = None
+        super().__init__(dsn, session_factory or PgSession, host_probe)
         self._statements = False
         self._runner = SectionRunner(
             [
@@ -87,38 +83,7 @@ class PostgresCollector:
                 "pg_stat_statements",
                 f"the pg_stat_statements extension is not installed in database {self._dsn.database or 'postgres'!r}",
             )
-        local = self._host is not None and self._host.available()
-        return ServerInfo(
-            engine="postgres",
-            version=session.server_version,
-            host=self._dsn.endpoint,
-            vcpu=os.cpu_count() if local else None,
-            memory_gb=self._host.memory_gb() if local and self._host is not None else None,
-            local=local,
-        )
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def _require(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("connect() first")
-        return self._session
-
-    # -- sampling --------------------------------------------------------------------------------
-    def sample(self, now: float) -> Sample:
-        sample = Sample(time=now)
-        self._runner.run(self._require(), sample)
-        if self._host is not None and self._host.available():
-            reading = self._host.read()
-            sample.counters.update(reading.counters)
-            sample.gauges.update(reading.gauges)
-        return sample
-
-    def notes(self) -> list[str]:
-        return list(self._runner.notes)
+        return self._server_info("postgres", session.server_version)
 
     def _database(self, session: Session, sample: Sample) -> None:
         row = _one(session, q.DATABASE)
