@@ -30,24 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 from knowledge_graph import KnowledgeGraph, load_graph  # noqa: E402
 from models import Fact  # noqa: E402
+from sources.importers import DBSHERLOCK_CAUSE_IDS  # noqa: E402
 
-DATASET = Path("/work/shared/datasets/dbsherlock-tpcc16w")
-DBSHERLOCK = [
-    "poorly_written_query",
-    "poor_physical_design",
-    "workload_spike",
-    "io_saturation",
-    "db_backup",
-    "table_restore",
-    "cpu_saturation",
-    "flush_log_table",
-    "network_congestion",
-    "lock_contention",
-]
-LABELS = {cause.replace("_", " "): cause for cause in DBSHERLOCK} | {
-    "i/o saturation": "io_saturation",
-    "flush log/table": "flush_log_table",
-}
+DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "dbsherlock-tpcc16w"
+# The importer's label table is the one mapping from DBSherlock's names to graph cause ids.
+DBSHERLOCK = list(DBSHERLOCK_CAUSE_IDS.values())
+LABELS = {label.lower(): cause for label, cause in DBSHERLOCK_CAUSE_IDS.items()}
 
 
 def _timeit(fn: Callable[[], object], repeat: int) -> tuple[float, float]:

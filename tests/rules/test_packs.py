@@ -16,21 +16,10 @@ from models import Diagnosis, Incident
 from rules import RuleBook, diagnose_with_rules, load_rulebook
 from rules.evaluation import EvalCase, EvalReport, evaluate_cases
 from rules.ruletest import run_inline_tests
-from sources.importers import load_incident
+from sources.importers import DBSHERLOCK_CAUSE_IDS, load_incident
 from tests.rules.signal_support import dbsherlock_cases
 
-DBSHERLOCK_CAUSES = {
-    "poorly_written_query",
-    "poor_physical_design",
-    "workload_spike",
-    "io_saturation",
-    "db_backup",
-    "table_restore",
-    "cpu_saturation",
-    "flush_log_table",
-    "network_congestion",
-    "lock_contention",
-}
+DBSHERLOCK_CAUSES = set(DBSHERLOCK_CAUSE_IDS.values())
 POSTGRES_CAUSES = {
     "missing_index",
     "redundant_indexes",
