@@ -3,6 +3,11 @@
 Run: ``.venv/bin/python bench/bench_kg.py [--repeat N] [--dataset DIR]``.
 Prints a Markdown section for docs/BENCHMARKS.md.
 
+``--yaml`` instead times reading the authoring YAML (graph files and rule packs)
+with positions, and how fast hostile files are refused. When ``ruamel.yaml`` is
+importable (it is not a dependency: put a throwaway install on ``PYTHONPATH``)
+its round-trip loader, which also keeps positions, is timed on the same files.
+
 The DBSherlock part ranks the ten DBSherlock causes with equal certainty, so the
 order comes from the graph alone (coverage and missing symptoms) over crude
 signals computed here (median shift over MAD): it measures the graph's content,
@@ -28,9 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge_graph import KnowledgeGraph, load_graph  # noqa: E402
+from knowledge_graph import KnowledgeGraph, graph_files, load_graph  # noqa: E402
 from models import Fact  # noqa: E402
 from sources.importers import DBSHERLOCK_CAUSE_IDS  # noqa: E402
+from sources.yamlfile import read_yaml  # noqa: E402
 
 DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "dbsherlock-tpcc16w"
 # The importer's label table is the one mapping from DBSherlock's names to graph cause ids.
@@ -129,11 +135,106 @@ def dbsherlock_accuracy(kg: KnowledgeGraph, dataset: Path) -> dict[str, Any]:
     }
 
 
+def _hostile_files(directory: Path) -> list[tuple[str, Path]]:
+    laughs = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    (directory / "laughs.yaml").write_text("\n".join(laughs) + "\n")
+    (directory / "deep.yaml").write_text("a: " + "[" * 20000 + "]" * 20000 + "\n")
+    (directory / "block.yaml").write_text("".join(" " * i + "a:\n" for i in range(1000)))
+    os.mkfifo(directory / "fifo.yaml")
+    return [
+        ("billion laughs (10 lines, 10^9 nodes through aliases)", directory / "laughs.yaml"),
+        ("20,000 nested flow sequences", directory / "deep.yaml"),
+        ("1,000 nested block mappings", directory / "block.yaml"),
+        ("a FIFO with no writer", directory / "fifo.yaml"),
+    ]
+
+
+def _cpu_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Best and median CPU time in milliseconds: the best is what the code costs on a shared machine."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        samples.append((time.process_time() - start) * 1000)
+    return min(samples), statistics.median(samples)
+
+
+def yaml_reading(repeat: int) -> None:
+    """Reading every shipped authoring file: the shared reader against PyYAML and ruamel.yaml."""
+    import tempfile
+
+    import yaml
+
+    graph = graph_files()
+    packs = sorted((ROOT / "rules" / "packs").glob("*.yaml"))
+    texts = {f: f.read_text(encoding="utf-8") for f in [*graph, *packs]}
+
+    def pure_python_twice(files: list[Path]) -> None:
+        for f in files:  # positions from a composed node tree, data from a second parse
+            yaml.compose(texts[f], Loader=yaml.SafeLoader)
+            yaml.safe_load(texts[f])
+
+    readers: list[tuple[str, Callable[[list[Path]], object]]] = [
+        (
+            "`sources.yamlfile.read_yaml`: data, every position, duplicate keys",
+            lambda fs: [read_yaml(f) for f in fs],
+        ),
+        (
+            "PyYAML libyaml `safe_load`: data only",
+            lambda fs: [yaml.load(texts[f], Loader=yaml.CSafeLoader) for f in fs],
+        ),
+        ("PyYAML pure Python: `compose` for positions, then `safe_load`", pure_python_twice),
+    ]
+    try:
+        from ruamel.yaml import YAML  # type: ignore[import-not-found]
+    except ImportError:
+        ruamel = "not importable: not measured"
+    else:
+        import ruamel.yaml
+
+        ruamel = ruamel.yaml.__version__
+
+        def round_trip(files: list[Path]) -> None:
+            loader = YAML(typ="rt")
+            for f in files:
+                loader.load(texts[f])
+
+        readers.append((f"ruamel.yaml {ruamel} round-trip: data, positions (`.lc`)", round_trip))
+    size = sum(len(t.encode()) for t in texts.values())
+    print("## Reading authoring YAML\n")
+    print(
+        f"Measured with `.venv/bin/python bench/bench_kg.py --yaml --repeat {repeat}` (CPU time, best and"
+        f" median of {repeat} runs; 1-minute load average {os.getloadavg()[0]:.1f} at the start): the"
+        f" {len(graph)} graph files and {len(packs)} rule packs ({size / 1024:.0f} kB). ruamel.yaml: {ruamel}.\n"
+    )
+    print("| reader | graph files best | median | rule packs best | median |")
+    print("|---|---:|---:|---:|---:|")
+    for name, read in readers:
+        g_best, g_med = _cpu_ms(lambda read=read: read(graph), repeat)
+        p_best, p_med = _cpu_ms(lambda read=read: read(packs), repeat)
+        print(f"| {name} | {g_best:.1f} ms | {g_med:.1f} ms | {p_best:.1f} ms | {p_med:.1f} ms |")
+    print("\n| hostile file | refused in | problem |")
+    print("|---|---:|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in _hostile_files(Path(tmp)):
+            start = time.perf_counter()
+            doc = read_yaml(path)
+            elapsed = (time.perf_counter() - start) * 1000
+            problem = str(doc.problems[0]).replace(str(path), path.name) if doc.problems else "(accepted)"
+            print(f"| {name} | {elapsed:.1f} ms | `{problem}` |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2000)
     parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--yaml", action="store_true", help="time reading the authoring YAML instead")
     args = parser.parse_args(argv)
+    if args.yaml:
+        yaml_reading(args.repeat)
+        return 0
 
     load_average = os.getloadavg()[0]
     imports_ms, first_load_ms = _cold_load_ms()

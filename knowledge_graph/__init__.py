@@ -11,19 +11,21 @@ from knowledge_graph._export import export as export_graph
 from knowledge_graph._export import stats as graph_stats
 from knowledge_graph._graph import KnowledgeGraph
 from knowledge_graph._loader import DATA_DIR, compile_graph, graph_files, load_default_graph, load_graph
-from knowledge_graph._problems import GraphLoadError, Problem
+from knowledge_graph._problems import GraphLoadError
+from knowledge_graph._spec import RISK_ORDER, TOOLS
 from knowledge_graph._types import Check, MetricAlias, MetricInfo, RankedCause
 from knowledge_graph._validate import check_graph
 
 __all__ = [
     "DATA_DIR",
     "EXPORT_FORMATS",
+    "RISK_ORDER",
+    "TOOLS",
     "Check",
     "GraphLoadError",
     "KnowledgeGraph",
     "MetricAlias",
     "MetricInfo",
-    "Problem",
     "RankedCause",
     "check_graph",
     "compile_graph",

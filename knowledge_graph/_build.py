@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from knowledge_graph._aliases import AliasTable
-from knowledge_graph._problems import Problem
 from knowledge_graph._spec import (
     METRIC_TOOLS,
     NODE_ID,
@@ -32,7 +31,8 @@ from knowledge_graph._spec import (
     SymptomSpec,
 )
 from knowledge_graph._types import MetricAlias
-from knowledge_graph._yamlsource import PathKey, YamlDocument
+from models.problems import NO_SUBJECT, Problem
+from sources.yamlfile import YamlFile, YamlPath
 
 _SPECS: dict[str, type[BaseModel]] = {
     "metrics": MetricSpec,
@@ -65,47 +65,53 @@ class BuiltGraph:
 
 @dataclass
 class _Entry:
-    doc: YamlDocument
+    doc: YamlFile
     section: str
     id: str
     spec: BaseModel
 
-    def line(self, *path: str | int) -> int:
-        return self.doc.line((self.section, self.id, *path))
+    def at(self, *path: str | int) -> tuple[str, int, int]:
+        """File, line and column of the entry's key, or of ``path`` inside it."""
+        line, col = self.doc.position((self.section, self.id, *path), key=True)
+        return self.doc.file, line, col
+
+    def problem(self, message: str, *path: str | int) -> Problem:
+        return Problem(*self.at(*path), self.id, message)
 
 
-def _validation_problems(doc: YamlDocument, base: PathKey, exc: ValidationError) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in {"str", "AliasSpec"}))
-        where = ".".join(str(p) for p in (*base, *loc))
-        out.append(Problem(doc.file, doc.line((*base, *loc)), f"{where}: {err['msg']}"))
-    return out
+def _node_of(path: YamlPath) -> tuple[str, int]:
+    """The node a path in a graph file belongs to (``section.id...``), and the length of its own path."""
+    return (str(path[1]), 2) if len(path) >= 2 else (NO_SUBJECT, 0)
 
 
-def _entries(docs: Iterable[YamlDocument], problems: list[Problem]) -> tuple[list[_Entry], list[_Entry]]:
+def _owned(doc: YamlFile, problem: Problem) -> Problem:
+    """A reader's problem inside a node's entry (a duplicate key there) carries the node's id."""
+    return replace(problem, subject=_node_of(doc.paths.get(problem, ()))[0])
+
+
+def _entries(docs: Iterable[YamlFile], problems: list[Problem]) -> tuple[list[_Entry], list[_Entry]]:
     """Validated node entries, and alias-only entries (spec is a wrapper of the alias list)."""
     nodes: list[_Entry] = []
     alias_only: list[_Entry] = []
     for doc in docs:
-        problems.extend(doc.problems)
-        if doc.data is None:
+        problems.extend(_owned(doc, p) for p in doc.problems)
+        if doc.data is None:  # unreadable, or an empty file: an empty graph file
             continue
         if not isinstance(doc.data, dict):
-            problems.append(Problem(doc.file, doc.line(()), "a graph file is a mapping of sections"))
+            problems.append(doc.problem((), NO_SUBJECT, "a graph file is a mapping of sections"))
             continue
         for section, body in doc.data.items():
             if section not in _SPECS and section != "aliases":
                 known = ", ".join([*_SPECS, "aliases"])
                 problems.append(
-                    Problem(doc.file, doc.line((section,)), f"unknown section {section!r} ({known})")
+                    doc.problem((section,), NO_SUBJECT, f"unknown section {section!r} ({known})", key=True)
                 )
                 continue
             if body is None:
                 continue
             if not isinstance(body, dict):
                 problems.append(
-                    Problem(doc.file, doc.line((section,)), f"{section}: expected a mapping of ids")
+                    doc.problem((section,), NO_SUBJECT, f"{section}: expected a mapping of ids", key=True)
                 )
                 continue
             for node_id, raw in body.items():
@@ -118,31 +124,28 @@ def _entries(docs: Iterable[YamlDocument], problems: list[Problem]) -> tuple[lis
                     else:
                         nodes.append(_Entry(doc, section, key, _SPECS[section].model_validate(raw)))
                 except ValidationError as exc:
-                    problems.extend(_validation_problems(doc, (section, key), exc))
+                    problems.extend(doc.validation_problems(exc, (section, key), _node_of))
     return nodes, alias_only
 
 
-def build(docs: Iterable[YamlDocument]) -> BuiltGraph:
+def build(docs: Iterable[YamlFile]) -> BuiltGraph:
     problems: list[Problem] = []
     nodes, alias_only = _entries(docs, problems)
     graph = nx.DiGraph()
     defined: dict[str, _Entry] = {}
     for entry in nodes:
         if not _ID_RE.match(entry.id):
-            problems.append(Problem(entry.doc.file, entry.line(), f"id {entry.id!r} is not snake_case"))
+            problems.append(entry.problem("id is not snake_case"))
             continue
         first = defined.get(entry.id)
         if first is not None:
-            where = f"{first.doc.file}:{first.line()}"
-            problems.append(
-                Problem(entry.doc.file, entry.line(), f"duplicate id {entry.id!r} (first at {where})")
-            )
+            file, line, col = first.at()
+            problems.append(entry.problem(f"duplicate id (first at {file}:{line}:{col})"))
             continue
         defined[entry.id] = entry
         attrs = entry.spec.model_dump(exclude=set(_EDGE_FIELDS), exclude_none=True)
-        graph.add_node(
-            entry.id, type=NODE_SECTIONS[entry.section], file=entry.doc.file, line=entry.line(), **attrs
-        )
+        file, line, col = entry.at()
+        graph.add_node(entry.id, type=NODE_SECTIONS[entry.section], file=file, line=line, col=col, **attrs)
     aliases = _aliases(defined, alias_only, problems)
     _edges(graph, defined, problems)
     return BuiltGraph(graph, aliases, problems)
@@ -158,7 +161,7 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
     ]
     for entry in alias_only:
         if entry.id not in metrics:
-            problems.append(Problem(entry.doc.file, entry.line(), f"aliases for unknown metric {entry.id!r}"))
+            problems.append(entry.problem("aliases for an unknown metric"))
         elif isinstance(entry.spec, _AliasList):
             pending.append((entry, entry.spec.names))
     for entry, names in pending:
@@ -168,7 +171,7 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
             clash = table.add(alias.name, MetricAlias(metric_id, alias.scale, alias.name))
             if clash is not None:
                 path: tuple[str | int, ...] = ("aliases", index) if entry.section == "metrics" else (index,)
-                problems.append(Problem(entry.doc.file, entry.line(*path), clash))
+                problems.append(entry.problem(clash, *path))
     return table
 
 
@@ -177,16 +180,14 @@ def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> N
         entry: _Entry, path: tuple[str | int, ...], target: str, kind: str, want: str, **attrs: Any
     ) -> None:
         found = defined.get(target)
-        line = entry.line(*path)
         if found is None:
-            problems.append(Problem(entry.doc.file, line, f"{entry.id}: {kind} unknown {want} {target!r}"))
+            problems.append(entry.problem(f"{kind} unknown {want} {target!r}", *path))
         elif NODE_SECTIONS[found.section] != want:
             got = NODE_SECTIONS[found.section]
-            problems.append(
-                Problem(entry.doc.file, line, f"{entry.id}: {kind} {target!r} is a {got}, not a {want}")
-            )
+            problems.append(entry.problem(f"{kind} {target!r} is a {got}, not a {want}", *path))
         else:
-            graph.add_edge(entry.id, target, type=kind, file=entry.doc.file, line=line, **attrs)
+            file, line, col = entry.at(*path)
+            graph.add_edge(entry.id, target, type=kind, file=file, line=line, col=col, **attrs)
 
     for entry in defined.values():
         spec = entry.spec
@@ -197,8 +198,7 @@ def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> N
                 link(entry, ("affects", i), component, "affects", "component")
             for cause, weight in spec.leads_to.items():
                 if cause == entry.id:
-                    line = entry.line("leads_to", cause)
-                    problems.append(Problem(entry.doc.file, line, f"{entry.id}: leads_to itself"))
+                    problems.append(entry.problem("leads_to itself", "leads_to", cause))
                     continue
                 link(entry, ("leads_to", cause), cause, "leads_to", "cause", weight=weight)
         elif isinstance(spec, SymptomSpec):
@@ -220,7 +220,7 @@ def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> N
 
 def _check_args(entry: _Entry, spec: CheckSpec, problems: list[Problem]) -> None:
     def bad(message: str) -> None:
-        problems.append(Problem(entry.doc.file, entry.line("args"), f"{entry.id}: {message}"))
+        problems.append(entry.problem(message, "args"))
 
     if spec.tool in METRIC_TOOLS:
         if not isinstance(spec.args.get("metric"), str):

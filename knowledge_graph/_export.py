@@ -17,7 +17,7 @@ import networkx as nx
 from knowledge_graph._graph import KnowledgeGraph
 
 FORMATS: tuple[str, ...] = ("graphml", "dot", "json")
-_SKIP = frozenset({"file", "line"})
+_SKIP = frozenset({"file", "line", "col"})
 _SHAPES = {
     "cause": "box",
     "symptom": "ellipse",

@@ -98,6 +98,16 @@ class KnowledgeGraph:
         """Symptoms a cause produces, with how likely each is."""
         return dict(self._idx.produces.get(cause_id, {}))
 
+    def observed_by(self, symptom_id: str) -> list[tuple[str, str]]:
+        """The metrics that show a symptom, each with the direction (``up``/``down``), in authoring order."""
+        if not self.has_node(symptom_id):
+            return []
+        return [
+            (metric, str(data.get("direction", "")))
+            for _src, metric, data in self._graph.out_edges(symptom_id, data=True)
+            if data.get("type") == "observed_by"
+        ]
+
     def remediations(self, cause_id: str) -> list[Remediation]:
         """Remediations for a cause, lowest risk first; none for an unknown cause."""
         out = []

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from knowledge_graph._build import BuiltGraph, build
 from knowledge_graph._graph import KnowledgeGraph
-from knowledge_graph._problems import GraphLoadError, Problem
-from knowledge_graph._yamlsource import read_yaml
+from knowledge_graph._problems import GraphLoadError
+from models.problems import NO_SUBJECT, Problem
+from sources.yamlfile import read_yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -32,14 +33,14 @@ def compile_graph(paths: Iterable[Path | str] | None = None) -> tuple[KnowledgeG
     files = graph_files(given)
     problems: list[Problem] = []
     if not files:
-        problems.append(Problem(", ".join(map(str, given)), 0, "no graph files found"))
+        problems.append(Problem(", ".join(map(str, given)), 1, 1, NO_SUBJECT, "no graph files found"))
     built: BuiltGraph = build(read_yaml(f) for f in files)
     problems.extend(built.problems)
     return KnowledgeGraph(built.graph, built.aliases), sorted(problems)
 
 
 def load_graph(paths: Iterable[Path | str] | None = None) -> KnowledgeGraph:
-    """A graph from authoring files; ``GraphLoadError`` lists every problem with ``FILE:LINE``."""
+    """A graph from authoring files; ``GraphLoadError`` lists every problem with ``FILE:LINE:COL``."""
     graph, problems = compile_graph(paths)
     if problems:
         raise GraphLoadError(problems)

@@ -1,24 +1,12 @@
-"""Problems found in authoring files, located by file and line so editors can jump to them."""
+"""The error raised when authoring files do not form a usable graph."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One message about one place in an authoring file; ``line`` is 1-based, 0 when unknown."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+from models.problems import Problem
 
 
 class GraphLoadError(Exception):
-    """The authoring files do not form a usable graph; ``problems`` says where and why."""
+    """The authoring files do not form a usable graph; ``problems`` says where and why, sorted by place."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)

@@ -39,23 +39,12 @@ class Evidence:
     measurable: frozenset[str]
 
 
-def _passes(test: NumTest, value: float) -> bool:
-    return (
-        (test.gt is None or value > test.gt)
-        and (test.gte is None or value >= test.gte)
-        and (test.lt is None or value < test.lt)
-        and (test.lte is None or value <= test.lte)
-        and (test.eq is None or value == test.eq)
-        and (test.ne is None or value != test.ne)
-    )
-
-
 def matches(test: FactTest, fact: Fact) -> bool:
     """Every attribute test holds; a missing attribute fails its test."""
     for key, want in test.where.items():
         have = fact.attrs.get(key)
         if isinstance(want, NumTest):
-            if not isinstance(have, int | float) or isinstance(have, bool) or not _passes(want, float(have)):
+            if not isinstance(have, int | float) or isinstance(have, bool) or not want.holds(float(have)):
                 return False
         elif have != want or type(have) is not type(want):
             return False

@@ -20,7 +20,7 @@ EngineName = Literal["mysql", "mariadb", "postgres"]
 
 NODE_ID = r"^[a-z][a-z0-9_]*$"
 
-# The planner's read-only tools (CONTRACTS.md); a check must name one of them.
+# The planner's read-only tools (``planner.tools.registry`` registers exactly these); a check names one.
 Tool = Literal[
     "metric_summary",
     "compare_window",

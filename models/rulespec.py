@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import operator
+from collections.abc import Callable
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from models.facts import Direction, Shape
 from models.incident import Engine
@@ -16,8 +18,26 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+NumOp = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
+NUM_OPS: tuple[NumOp, ...] = get_args(NumOp)
+_COMPARE: dict[NumOp, Callable[[Any, Any], Any]] = {
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
+
+
 class NumTest(_Strict):
-    """A comparison on a number; every given bound must hold."""
+    """A comparison on a number; every given bound must hold.
+
+    Strict: a bound written as text (``gte: "3"``) or as a flag is an authoring
+    mistake, reported at its place rather than read as a number.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     gt: float | None = None
     gte: float | None = None
@@ -26,11 +46,44 @@ class NumTest(_Strict):
     eq: float | None = None
     ne: float | None = None
 
+    @field_validator("gt", "gte", "lt", "lte", "eq", "ne", mode="before")
+    @classmethod
+    def _not_text(cls, bound: Any) -> Any:
+        if isinstance(bound, str):
+            hint = ""
+            if bound.strip().lower().lstrip("+-").replace(".", "", 1).replace("e", "", 1).isdigit():
+                # YAML 1.1 reads ``1e20`` as text: an exponent needs a dot and a sign (``1.0e+20``)
+                hint = " (write an exponent as 1.0e+20)" if "e" in bound.lower() else " (drop the quotes)"
+            raise ValueError(f"{bound!r} is text, not a number{hint}")
+        return bound
+
     @model_validator(mode="after")
     def _some(self) -> NumTest:
-        if all(v is None for v in (self.gt, self.gte, self.lt, self.lte, self.eq, self.ne)):
+        if not self.bounds():
             raise ValueError("a numeric test needs at least one of gt, gte, lt, lte, eq, ne")
         return self
+
+    def bounds(self) -> list[tuple[NumOp, float]]:
+        """The given bounds as (op, bound), in the order of ``NUM_OPS``."""
+        out: list[tuple[NumOp, float]] = []
+        for op in NUM_OPS:
+            bound = getattr(self, op)
+            if bound is not None:
+                out.append((op, float(bound)))
+        return out
+
+    @staticmethod
+    def compare(op: NumOp, value: Any, bound: float) -> Any:
+        """``value <op> bound``: a bool for a number, a condition for durable_rules' expression objects.
+
+        The rule engine, the WHY-NOT evaluator and the graph's fact tests all
+        compare through here, so they cannot disagree on what a bound means.
+        """
+        return _COMPARE[op](value, bound)
+
+    def holds(self, value: float) -> bool:
+        """Whether every bound holds for ``value``."""
+        return all(self.compare(op, value, bound) for op, bound in self.bounds())
 
 
 class Condition(_Strict):

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from knowledge_graph import KnowledgeGraph
 from models import Diagnosis
-from planner.graph import GraphView
 
 
 class PlannerScore(BaseModel):
@@ -37,7 +37,7 @@ def plan_note(dx: Diagnosis) -> dict[str, Any] | None:
     return None
 
 
-def planner_score(diagnoses: Iterable[Diagnosis], graph: GraphView) -> PlannerScore:
+def planner_score(diagnoses: Iterable[Diagnosis], graph: KnowledgeGraph) -> PlannerScore:
     top1 = top3 = selected = n = 0
     for dx in diagnoses:
         note = plan_note(dx)

@@ -6,13 +6,14 @@ dependencies done. The caller's cancel event and the budget are checked before
 every step and while a layer is waiting, so cancelling stops the run within
 one poll interval. A step that overruns its timeout is reported as failed and
 abandoned (Python cannot kill a thread; tools are read-only and the live ones
-set server-side statement timeouts), and a step whose dependency failed is not
-run: its premise is missing.
+set server-side statement timeouts), and a step whose dependency failed is
+skipped: its premise is missing.
 
 An observer sees every step ``pending`` as soon as the plan is validated, then
-each one ``running`` and finally ``done``, ``failed`` or ``cancelled``; every
-step reaches exactly one of those, run or not, so a watcher never shows a step
-that still looks as if it might run.
+each one that starts ``running``, and every step finally ``done``, ``failed``,
+``skipped`` or ``cancelled`` (``planner.observer.StepState``); every step
+reaches exactly one of those, run or not, so a watcher never shows a step that
+still looks as if it might run.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Executor:
                 else:
                     for sid in layer:
                         done[sid] = _failed(steps[sid], f"not run: {out.stopped}")
-                        self._report(steps[sid], done[sid], self._stopped_state())
+                        self._report(steps[sid], done[sid], self._not_run_state())
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         out.results = [done[s.id] for s in plan.steps]
@@ -99,7 +100,7 @@ class Executor:
             failed_dep = next((d for d in step.depends_on if not done[d].ok), None)
             if failed_dep is not None:
                 done[step.id] = self._record(
-                    step, _failed(step, f"not run: dependency {failed_dep} failed"), 0.0
+                    step, _failed(step, f"not run: dependency {failed_dep} failed"), 0.0, "skipped"
                 )
                 continue
             try:
@@ -107,7 +108,7 @@ class Executor:
             except (BudgetExceeded, Cancelled) as exc:
                 stopped = str(exc)
                 done[step.id] = self._record(
-                    step, _failed(step, f"not run: {exc}"), 0.0, self._stopped_state()
+                    step, _failed(step, f"not run: {exc}"), 0.0, self._not_run_state()
                 )
                 continue
             started = self.trace.now_ms()
@@ -127,7 +128,7 @@ class Executor:
                 if error is not None:
                     fut.cancel()
                     running.pop(fut)
-                    state = self._stopped_state() if reason is not None else "failed"
+                    state = self._interrupted_state() if reason is not None else "failed"
                     done[step.id] = self._record(
                         step, _failed(step, error, (now - t0) * 1000.0), started, state
                     )
@@ -142,9 +143,13 @@ class Executor:
             return str(exc)
         return None
 
-    def _stopped_state(self) -> StepState:
-        """A step the run stopped before finishing: cancelled if the caller asked, else the budget failed it."""
+    def _interrupted_state(self) -> StepState:
+        """A running step the run stopped: cancelled if the caller asked, else the budget failed it."""
         return "cancelled" if self.meter.cancel.is_set() else "failed"
+
+    def _not_run_state(self) -> StepState:
+        """A step the run stopped before it started: cancelled if the caller asked, else skipped."""
+        return "cancelled" if self.meter.cancel.is_set() else "skipped"
 
     def _report(self, step: PlanStep, result: ToolResult, state: StepState | None = None) -> None:
         if state is None:

@@ -17,11 +17,15 @@ from typing import Any, Literal, Protocol
 
 from models import Plan
 
-StepState = Literal["pending", "running", "done", "failed", "cancelled"]
-"""``pending`` until the step starts; it ends ``done``, ``failed`` (including not run because a
-dependency failed or the budget ran out) or ``cancelled`` (the caller cancelled)."""
+StepState = Literal["pending", "running", "done", "failed", "skipped", "cancelled"]
+"""Every state the planner reports for a plan step.
 
-TERMINAL_STATES: frozenset[StepState] = frozenset({"done", "failed", "cancelled"})
+``pending`` until the step starts, ``running`` while its tool runs; it ends ``done``,
+``failed`` (the tool failed or timed out, or the budget ran out while it ran),
+``skipped`` (never started: a dependency failed, or the budget ran out first) or
+``cancelled`` (the caller cancelled, whether it had started or not)."""
+
+TERMINAL_STATES: frozenset[StepState] = frozenset({"done", "failed", "skipped", "cancelled"})
 
 ModelCallKind = Literal["complete", "choose"]
 
@@ -31,7 +35,7 @@ class PlannerObserver(Protocol):
         """The plan is known, before any step runs; ``offered`` and ``chosen`` are check ids."""
 
     def on_step(self, step_id: str, tool: str, args: dict[str, Any], state: StepState, summary: str) -> None:
-        """A step changed state; ``summary`` is the result (done) or the reason (failed, cancelled)."""
+        """A step changed state; ``summary`` is the result (done) or the reason (failed, skipped, cancelled)."""
 
     def on_token(self, purpose: str, text: str) -> None:
         """A piece of a completion as the backend produces it; the pieces concatenate to the text."""

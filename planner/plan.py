@@ -1,7 +1,7 @@
 """Plans: code owns the structure, the model only picks which of the graph's checks to run.
 
-DESIGN.md records that the small base model fills free-form plans poorly (it
-made every step depend on itself), so the model never writes a plan. The graph
+A small base model fills free-form plans poorly (it makes steps depend on
+themselves), so the model never writes a plan. The graph
 proposes hypotheses (candidate causes of the observed symptoms) and the checks
 that best separate them; the model chooses among those checks, either by
 likelihood (``strategy="choose"``) or as schema-constrained JSON whose enum is
@@ -21,17 +21,19 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge_graph import Check, KnowledgeGraph
 from models import Fact, Plan, PlanStep
 from planner import prompts
 from planner.backends.base import ModelError
 from planner.budget import BudgetExceeded
 from planner.config import PlannerConfig
-from planner.graph import CheckLike, GraphView
 from planner.session import ModelSession
 from planner.tools.base import ToolArgsError, ToolRegistry
+from planner.tools.history import TOOL as HISTORY_TOOL
 
 PlanSource = Literal["model", "repaired", "graph"]
 MAX_STEPS = 12
+HISTORY_PRIOR = 3.0
 
 
 class PlanError(ValueError):
@@ -44,6 +46,8 @@ class Hypotheses:
     candidates: list[tuple[str, float]]
     # Metric ids the incident has series for; a check of any other metric would only fail.
     measurable: frozenset[str] | None = None
+    # Prior weight of each candidate when confirmed past incidents vote (None: uniform).
+    prior: dict[str, float] | None = None
 
     @property
     def causes(self) -> list[str]:
@@ -72,12 +76,19 @@ def _step_ids(n: int) -> list[str]:
 
 
 def hypotheses(
-    graph: GraphView, signals: list[Fact], max_candidates: int, engine: str | None = None
+    graph: KnowledgeGraph,
+    signals: list[Fact],
+    max_candidates: int,
+    engine: str | None = None,
+    past: Sequence[tuple[str, float]] = (),
 ) -> Hypotheses:
     """Candidate causes of what was observed; every cause when nothing was (so the model still has options).
 
     Causes that cannot happen on the incident's engine (a MySQL flush-log storm on PostgreSQL)
-    are never offered: the small model cannot be trusted to rule them out itself.
+    are never offered: the small model cannot be trusted to rule them out itself. ``past``
+    are the causes confirmed on similar past incidents with their votes: they come first, and
+    weigh on which checks are offered (``HISTORY_PRIOR`` times their share of the votes on top
+    of the graph's uniform prior), because most incidents recur.
     """
     symptoms = sorted(graph.observed_symptoms(signals))
     possible = set(graph.cause_ids(engine))
@@ -85,7 +96,14 @@ def hypotheses(
     if not ranked:
         ranked = [(c, 0.0) for c in graph.cause_ids(engine)]
     measurable = frozenset(f.name for f in signals if f.kind == "signal")
-    return Hypotheses(symptoms=symptoms, candidates=ranked, measurable=measurable or None)
+    voted = {c: w for c, w in past if c in possible and w > 0}
+    if not voted:
+        return Hypotheses(symptoms=symptoms, candidates=ranked, measurable=measurable or None)
+    total = sum(voted.values())
+    first = [(c, round(w / total, 4)) for c, w in voted.items()]
+    candidates = (first + [(c, w) for c, w in ranked if c not in voted])[: max(max_candidates, len(first))]
+    prior = {c: 1.0 + HISTORY_PRIOR * voted.get(c, 0.0) / total for c, _ in candidates}
+    return Hypotheses(symptoms=symptoms, candidates=candidates, measurable=measurable or None, prior=prior)
 
 
 def validate_plan(plan: Plan, registry: ToolRegistry) -> nx.DiGraph:
@@ -111,7 +129,7 @@ def validate_plan(plan: Plan, registry: ToolRegistry) -> nx.DiGraph:
     return dag
 
 
-def build_plan(checks: Sequence[CheckLike], rationale: str) -> Plan:
+def build_plan(checks: Sequence[Check], rationale: str) -> Plan:
     """First layer: the chosen checks (independent, run in parallel). Second: what moved with the
     first metric that moved — a follow-up that only makes sense once that metric was looked at."""
     steps = [
@@ -130,6 +148,12 @@ def build_plan(checks: Sequence[CheckLike], rationale: str) -> Plan:
                 PlanStep(id=f"s{len(steps) + 1}", tool="correlated_metrics", args=args, depends_on=[step.id])
             )
     return Plan(steps=steps, rationale=rationale[:300])
+
+
+def _with_history(plan: Plan) -> Plan:
+    """The plan plus a first-layer step that looks up confirmed past incidents like this one."""
+    step = PlanStep(id=f"s{len(plan.steps) + 1}", tool=HISTORY_TOOL)
+    return plan.model_copy(update={"steps": [*plan.steps, step]})
 
 
 class _JsonChoice(BaseModel):
@@ -168,18 +192,18 @@ def choice_schema(offered: Sequence[str], size: int) -> dict[str, Any]:
 
 class Planner:
     def __init__(
-        self, session: ModelSession, registry: ToolRegistry, graph: GraphView, config: PlannerConfig
+        self, session: ModelSession, registry: ToolRegistry, graph: KnowledgeGraph, config: PlannerConfig
     ) -> None:
         self.session = session
         self.registry = registry
         self.graph = graph
         self.config = config
 
-    def offered_checks(self, hyp: Hypotheses) -> list[CheckLike]:
+    def offered_checks(self, hyp: Hypotheses) -> list[Check]:
         """The graph's best checks for the candidates, minus any the registry would reject or that
         look at a metric this incident has no series for."""
-        out: list[CheckLike] = []
-        for check in self.graph.best_checks(hyp.causes, k=self.config.max_checks * 4):
+        out: list[Check] = []
+        for check in self.graph.best_checks(hyp.prior or hyp.causes, k=self.config.max_checks * 4):
             series = check.args.get("metric")
             if hyp.measurable is not None and series is not None and series not in hyp.measurable:
                 continue
@@ -192,12 +216,14 @@ class Planner:
                 break
         return out
 
-    def propose(self, hyp: Hypotheses, prefix: str) -> PlanOutcome:
+    def propose(self, hyp: Hypotheses, prefix: str, history: bool = False) -> PlanOutcome:
+        """``history``: also look up similar past incidents (a step of its own, in the first layer)."""
         checks = self.offered_checks(hyp)
         by_id = {c.id: c for c in checks}
         offered = list(by_id)
         if not checks:
             plan = Plan(steps=[PlanStep(id="s1", tool="kg_candidates")], rationale="no checks to choose from")
+            plan = _with_history(plan) if history else plan
             validate_plan(plan, self.registry)
             return PlanOutcome(plan, "graph", [], [])
         errors: list[str] = []
@@ -213,10 +239,11 @@ class Planner:
         if not chosen:
             chosen, source = offered[: self.config.plan_size], "graph"
         plan = build_plan([by_id[c] for c in chosen], rationale=f"{source}: {', '.join(chosen)}")
+        plan = _with_history(plan) if history else plan
         validate_plan(plan, self.registry)
         return PlanOutcome(plan, source, offered, chosen, errors)
 
-    def _choose(self, prefix: str, checks: list[CheckLike], errors: list[str]) -> list[str]:
+    def _choose(self, prefix: str, checks: list[Check], errors: list[str]) -> list[str]:
         """One likelihood choice per pick; a failure after the first pick keeps the picks made."""
         pairs = [(c.id, c.title) for c in checks]
         chosen: list[str] = []
@@ -235,7 +262,7 @@ class Planner:
                 break
         return chosen
 
-    def _json(self, prefix: str, checks: list[CheckLike], errors: list[str]) -> tuple[list[str], PlanSource]:
+    def _json(self, prefix: str, checks: list[Check], errors: list[str]) -> tuple[list[str], PlanSource]:
         pairs = [(c.id, c.title) for c in checks]
         offered = [cid for cid, _ in pairs]
         size = min(self.config.plan_size, len(offered))

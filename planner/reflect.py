@@ -3,8 +3,9 @@
 The model's answer is a choice among the graph's candidate causes plus
 ``inconclusive`` (by likelihood, or as JSON with an enum), never free text.
 A conclusion survives only if some tool result it rests on shows a symptom the
-graph says that cause produces; otherwise it is dropped, however confident the
-model was. The survivor is merged with the rules' second run (which saw the
+graph says that cause produces, or found the cause confirmed by the DBA on a
+similar past incident; otherwise it is dropped, however confident the model
+was. The survivor is merged with the rules' second run (which saw the
 planner's facts) by MYCIN combination, and the graph's ``rank`` orders the
 result by certainty and coverage of the observed symptoms.
 """
@@ -18,14 +19,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge_graph import KnowledgeGraph
 from models import CauseFinding, Diagnosis, Evidence, Fact, ToolResult
 from planner import prompts
 from planner.backends.base import ModelError
 from planner.budget import BudgetExceeded
 from planner.config import PlannerConfig
-from planner.graph import GraphView
 from planner.plan import Hypotheses
 from planner.session import ModelSession
+from planner.tools.history import SIMILAR_FACT, supported_causes
+from planner.tools.history import TOOL as HISTORY_TOOL
 
 INCONCLUSIVE = "inconclusive"
 # A likelihood choice ranks every option; this many of the likeliest go on to the graph's ranking,
@@ -62,10 +65,16 @@ class _JsonConclusion(BaseModel):
     refs: list[str] = Field(default_factory=list, max_length=8)
 
 
-def supporting_steps(graph: GraphView, cause: str, results: Sequence[ToolResult]) -> list[str]:
-    """Steps whose facts show at least one symptom the cause produces."""
+def supporting_steps(graph: KnowledgeGraph, cause: str, results: Sequence[ToolResult]) -> list[str]:
+    """Steps whose facts show at least one symptom the cause produces, or that found the cause
+    confirmed on a similar past incident."""
     produced = set(graph.symptoms_of(cause))
-    return [r.step for r in results if r.ok and produced & graph.observed_symptoms(list(r.facts))]
+    return [
+        r.step
+        for r in results
+        if r.ok
+        and (produced & graph.observed_symptoms(list(r.facts)) or cause in supported_causes(r.tool, r.data))
+    ]
 
 
 def reflection_schema(options: Sequence[str], steps: Sequence[str]) -> dict[str, Any]:
@@ -81,14 +90,15 @@ def reflection_schema(options: Sequence[str], steps: Sequence[str]) -> dict[str,
 
 
 class Reflector:
-    def __init__(self, session: ModelSession, graph: GraphView, config: PlannerConfig) -> None:
+    def __init__(self, session: ModelSession, graph: KnowledgeGraph, config: PlannerConfig) -> None:
         self.session = session
         self.graph = graph
         self.config = config
 
     def reflect(self, prefix: str, hyp: Hypotheses, results: Sequence[ToolResult]) -> Reflection:
         """``results`` may include the pseudo-step ``s0`` (the rules' signals the prompt already shows)."""
-        ok = [r for r in results if r.ok]
+        # Past verdicts are read last: the small model weighs most what it read just before answering.
+        ok = sorted((r for r in results if r.ok), key=lambda r: r.tool == HISTORY_TOOL)
         options = [*hyp.causes, INCONCLUSIVE]
         prompt = prefix + prompts.evidence([(r.step, r.tool, r.summary) for r in ok]) + "\n"
         try:
@@ -148,6 +158,10 @@ class Reflector:
         return [Conclusion(answer.cause, LEVELS[answer.certainty], refs)]
 
 
+def _confirmed_before(fact: Fact, cause: str) -> bool:
+    return fact.name == SIMILAR_FACT and fact.attrs.get("cause") == cause
+
+
 def _evidence(facts: Sequence[Fact]) -> list[Evidence]:
     out = []
     for f in facts:
@@ -157,7 +171,7 @@ def _evidence(facts: Sequence[Fact]) -> list[Evidence]:
 
 
 def merge_findings(
-    graph: GraphView,
+    graph: KnowledgeGraph,
     rules: Diagnosis,
     accepted: Sequence[Conclusion],
     results: Sequence[ToolResult],
@@ -192,7 +206,7 @@ def merge_findings(
                 f
                 for s in conclusion.refs
                 for f in by_step[s].facts
-                if produced & graph.observed_symptoms([f])
+                if produced & graph.observed_symptoms([f]) or _confirmed_before(f, cause)
             ]
             evidence += _evidence(shown)
         out.append(

@@ -12,12 +12,16 @@ import itertools
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models import RuleSpec
-from rules.graph import GraphView, default_graph
-from rules.lint import lint
+from models import NO_SUBJECT, Problem, RuleSpec
+from rules.graph import default_graph
+from rules.lint import graph_references, lint
 from rules.loader import LoadedPack, read_pack
-from rules.problems import NO_RULE, Problem, RuleLoadError
+from rules.problems import RuleLoadError
+
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
@@ -76,7 +80,7 @@ class RuleBook:
         """Rules whose conclusion is ``cause_or_fact`` (a cause id or a derived fact name)."""
         return [r for r in self._rules.values() if cause_or_fact in (r.then.cause, r.then.fact)]
 
-    def reload(self, graph: GraphView | None = None) -> RuleBook:
+    def reload(self, graph: KnowledgeGraph | None = None) -> RuleBook:
         """A fresh book from the same files; raises ``RuleLoadError`` and changes nothing on error."""
         if not self.sources:
             return RuleBook(self.packs)  # built in memory: nothing to re-read, but a new version
@@ -103,11 +107,11 @@ def load_packs(paths: Sequence[Path]) -> tuple[list[LoadedPack], list[Problem]]:
     problems: list[Problem] = []
     for path in paths:
         if not path.exists():
-            problems.append(Problem(str(path), 1, 1, NO_RULE, "no such file or directory"))
+            problems.append(Problem(str(path), 1, 1, NO_SUBJECT, "no such file or directory"))
     for path in paths:
         if path.is_dir() and not rule_files([path]):
             problems.append(
-                Problem(str(path), 1, 1, NO_RULE, "no rule files (*.yaml, *.yml) in this directory")
+                Problem(str(path), 1, 1, NO_SUBJECT, "no rule files (*.yaml, *.yml) in this directory")
             )
     for file in rule_files(p for p in paths if p.exists()):
         try:
@@ -117,14 +121,28 @@ def load_packs(paths: Sequence[Path]) -> tuple[list[LoadedPack], list[Problem]]:
     return packs, problems
 
 
-def check(paths: Sequence[Path], graph: GraphView) -> tuple[list[LoadedPack], list[Problem]]:
+def check(paths: Sequence[Path], graph: KnowledgeGraph) -> tuple[list[LoadedPack], list[Problem]]:
     """Load and lint; the problems are everything ``sleuth rules lint`` prints."""
     packs, problems = load_packs(paths)
     problems.extend(lint(packs, graph))
     return packs, sorted(problems)
 
 
-def load_rulebook(paths: Sequence[Path | str] | None = None, *, graph: GraphView | None = None) -> RuleBook:
+def check_references(paths: Sequence[Path], graph: KnowledgeGraph) -> list[Problem]:
+    """The rule files' problems with ``graph`` alone: unreadable files, unknown causes and metrics.
+
+    What ``kg check --rules`` reports, so a graph under review can be checked
+    against rule packs without their own lint findings in the way.
+    """
+    packs, problems = load_packs(paths)
+    for loaded in packs:
+        problems.extend(graph_references(loaded, graph))
+    return sorted(problems)
+
+
+def load_rulebook(
+    paths: Sequence[Path | str] | None = None, *, graph: KnowledgeGraph | None = None
+) -> RuleBook:
     """Load, validate and lint rule files (default: the shipped packs) into a new ``RuleBook``.
 
     Raises ``RuleLoadError`` listing every problem as ``FILE:LINE:COL rule-id: message``.

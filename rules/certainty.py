@@ -1,4 +1,4 @@
-"""MYCIN certainty factors, the arithmetic the design fixes for combining evidence.
+"""MYCIN certainty factors: how a rule's certainty, its premises and several firings combine.
 
 Kept apart from the engine so the invariants (stays in [0, 1], order of
 evidence does not matter) can be property-tested on their own.

@@ -33,14 +33,6 @@ SUBJECT_LIMIT = 60
 # salience (higher first) maps to PRI_BASE - salience, clamped to at least 1.
 PRI_BASE = 1000
 SINK_NEVER = "__sleuth_never__"
-_DURABLE_OPS: dict[str, Callable[[Any, float], Any]] = {
-    "gt": lambda v, b: v > b,
-    "gte": lambda v, b: v >= b,
-    "lt": lambda v, b: v < b,
-    "lte": lambda v, b: v <= b,
-    "eq": lambda v, b: v == b,
-    "ne": lambda v, b: v != b,
-}
 
 Action = Callable[[Any], None]
 Subject = tuple[str, str]
@@ -290,8 +282,7 @@ def _expression(cond: Condition) -> Any:
 
 
 def _numeric(expr: Any, key: str, test: NumTest) -> Any:
-    for op, build in _DURABLE_OPS.items():
-        bound = getattr(test, op)
-        if bound is not None:
-            expr = expr & build(getattr(lang.m, key), float(bound))
+    """The test's bounds as durable conditions: ``NumTest.compare`` on durable's expression objects."""
+    for op, bound in test.bounds():
+        expr = expr & NumTest.compare(op, getattr(lang.m, key), bound)
     return expr

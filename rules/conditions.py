@@ -27,7 +27,6 @@ NUMERIC_CONDITION_FIELDS: tuple[str, ...] = (
     "confidence",
     "certainty",
 )
-_OPS: tuple[str, ...] = ("gt", "gte", "lt", "lte", "eq", "ne")
 OP_SYMBOLS: dict[str, str] = {
     "gt": ">",
     "gte": ">=",
@@ -164,14 +163,10 @@ def best_match(condition: Condition, facts: Iterable[Fact]) -> ConditionResult:
 
 def _num_outcomes(field: str, test: NumTest, seen: Value | None) -> list[TestOutcome]:
     number = _as_number(seen)
-    outcomes: list[TestOutcome] = []
-    for op in _OPS:
-        bound = getattr(test, op)
-        if bound is None:
-            continue
-        ok = number is not None and _compare(op, number, float(bound))
-        outcomes.append(TestOutcome(field, op, float(bound), seen, ok))
-    return outcomes
+    return [
+        TestOutcome(field, op, bound, seen, number is not None and bool(NumTest.compare(op, number, bound)))
+        for op, bound in test.bounds()
+    ]
 
 
 def _as_number(value: Value | None) -> float | None:
@@ -179,20 +174,6 @@ def _as_number(value: Value | None) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
-
-
-def _compare(op: str, seen: float, bound: float) -> bool:
-    if op == "gt":
-        return seen > bound
-    if op == "gte":
-        return seen >= bound
-    if op == "lt":
-        return seen < bound
-    if op == "lte":
-        return seen <= bound
-    if op == "eq":
-        return seen == bound
-    return seen != bound
 
 
 def _fmt(value: Value) -> str:

@@ -1,9 +1,9 @@
 """The durable_rules wrapper: one session per run, serialised, with every failure surfaced.
 
 durable_rules is fast at matching but has sharp edges the rest of sleuth must
-never see (see DESIGN.md): it has no locks, keeps per-session state until told
-otherwise, swallows exceptions raised in actions into that state, cannot
-replace a ruleset, and starts dispatcher threads on its default host. So:
+never see: it has no locks, keeps per-session state until told otherwise,
+swallows exceptions raised in actions into that state, cannot replace a
+ruleset, and starts dispatcher threads on its default host. So:
 
 - one private host without dispatcher threads, touched only under ``_LOCK``;
 - each run's facts share one session id and are all retracted in ``finally``
@@ -132,10 +132,23 @@ def run_rules(
     return resolve(session.facts, session.raw, session.errors)
 
 
-def prepare(book: RuleBook) -> None:
-    """Compile and register ``book`` now, so the first diagnosis is not charged for it."""
+def prepare(book: RuleBook) -> list[CompiledRuleset]:
+    """Compile and register ``book`` now, so the first diagnosis is not charged for it.
+
+    Returns the rulesets the book runs as (``rules.compiler`` says how rules are split).
+    """
     with _LOCK:
-        _rulesets_for(book)
+        return list(_rulesets_for(book))
+
+
+def swallowed_error(state: Any) -> str | None:
+    """The exception durable_rules kept in a session's state instead of raising it, if any.
+
+    durable records an exception raised inside an action as ``state["exception"]``
+    (message, then the traceback) and carries on; this is its message.
+    """
+    swallowed = state.get("exception") if isinstance(state, dict) else None
+    return str(swallowed).split(", traceback")[0] if swallowed else None
 
 
 def _host_instance() -> _QuietHost:
@@ -194,11 +207,9 @@ def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) ->
         state = host.get_state(ruleset.name, session.sid)
     except Exception:
         return
-    swallowed = state.get("exception") if isinstance(state, dict) else None
-    if swallowed:
-        session.errors.append(
-            f"rule action failed in {ruleset.name}: {str(swallowed).split(', traceback')[0]}"
-        )
+    swallowed = swallowed_error(state)
+    if swallowed is not None:
+        session.errors.append(f"rule action failed in {ruleset.name}: {swallowed}")
         state.pop("exception", None)
         host.update_state(ruleset.name, state)
 
@@ -228,4 +239,4 @@ def _retract(ruleset_name: str, messages: list[dict[str, Any]], session: _Sessio
         session.errors.append(f"rules engine ({ruleset_name}) cleanup: {type(exc).__name__}: {exc}")
 
 
-__all__ = ["SESSION_ID", "EngineResult", "Firing", "Observer", "prepare", "run_rules"]
+__all__ = ["SESSION_ID", "EngineResult", "Firing", "Observer", "prepare", "run_rules", "swallowed_error"]

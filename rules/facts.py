@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, TypeAlias
 
 from models import Fact, Incident, TimeWindow
-from rules.graph import GraphView
 from rules.observations import observe
-from rules.signals import MetricCatalog, SignalSet, extract_signals
+from rules.signals import SignalSet, extract_signals
 
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
 
-class PipelineGraph(GraphView, MetricCatalog, Protocol):
-    """What diagnosis needs of the knowledge graph: ranking and remediation plus metric aliases."""
+PipelineGraph: TypeAlias = "KnowledgeGraph"
+"""The graph's name in ``tests/live/scenario.py``, which imports it from here."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class IncidentFacts:
         return [*self.signals.facts, *self.observations]
 
 
-def incident_facts(incident: Incident, kg: PipelineGraph, *, infer_window: bool = False) -> IncidentFacts:
+def incident_facts(incident: Incident, kg: KnowledgeGraph, *, infer_window: bool = False) -> IncidentFacts:
     """Signals (raises ``rules.signals.SignalError`` without usable metrics) and observations."""
     signals = extract_signals(incident, kg, infer_window=infer_window)
     return IncidentFacts(signals, observe(incident, signals.window, signals.facts))

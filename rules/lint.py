@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
-from models import SIGNAL_NUMERIC_FIELDS, SIGNAL_STRING_FIELDS, Condition, NumTest, RuleSpec
+from models import SIGNAL_NUMERIC_FIELDS, SIGNAL_STRING_FIELDS, Condition, NumTest, Problem, RuleSpec
 from rules.compiler import awkward_number
 from rules.conditions import numeric_tests
-from rules.graph import GraphView
-from rules.loader import LoadedPack, PathPart, SourceMap
-from rules.problems import Problem
+from rules.loader import LoadedPack
+from sources.yamlfile import PathPart, YamlFile
+
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
 
 GROUPS: tuple[str, ...] = ("all", "any", "none")
 _ATTR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -32,32 +35,47 @@ def conditions(rule: RuleSpec) -> Iterator[tuple[str, int, Condition]]:
             yield group, index, cond
 
 
-def lint(packs: Sequence[LoadedPack], graph: GraphView) -> list[Problem]:
+def lint(packs: Sequence[LoadedPack], graph: KnowledgeGraph) -> list[Problem]:
     """All problems across ``packs``, sorted by file and position."""
     problems: list[Problem] = []
     for loaded in packs:
+        problems.extend(graph_references(loaded, graph))
         for i, rule in enumerate(loaded.pack.rules):
-            problems.extend(_rule_problems(loaded, i, rule, graph))
+            problems.extend(_rule_problems(loaded, i, rule))
     problems.extend(_duplicate_ids(packs))
     problems.extend(_chain_problems(packs))
     return sorted(problems)
 
 
-def _rule_problems(loaded: LoadedPack, i: int, rule: RuleSpec, graph: GraphView) -> Iterator[Problem]:
+def graph_references(loaded: LoadedPack, graph: KnowledgeGraph) -> Iterator[Problem]:
+    """Causes a pack concludes and metrics it tests that the graph does not define.
+
+    The one check of rules against the graph: ``rules lint`` runs it with the
+    rest, ``kg check --rules`` runs it alone against the graph it checks.
+    """
+    src = loaded.source
+    for i, rule in enumerate(loaded.pack.rules):
+        if rule.then.cause is not None and not graph.has_cause(rule.then.cause):
+            message = f"unknown cause {rule.then.cause!r} (not in the knowledge graph)"
+            yield src.problem(("rules", i, "then", "cause"), rule.id, message)
+        for group, j, cond in conditions(rule):
+            if cond.signal is not None and not graph.has_metric(cond.signal):
+                at = ("rules", i, "when", group, j, "signal")
+                yield src.problem(at, rule.id, _unknown_metric(graph, cond.signal))
+
+
+def _unknown_metric(graph: KnowledgeGraph, name: str) -> str:
+    canonical = graph.resolve_metric(name)
+    if canonical is not None:
+        return f"unknown metric {name!r} (a vendor name of {canonical!r}: rules test canonical metrics)"
+    return f"unknown metric {name!r} (not in the knowledge graph)"
+
+
+def _rule_problems(loaded: LoadedPack, i: int, rule: RuleSpec) -> Iterator[Problem]:
     src = loaded.source
     base: tuple[PathPart, ...] = ("rules", i)
-    if rule.then.cause is not None and not graph.has_cause(rule.then.cause):
-        yield src.problem(
-            (*base, "then", "cause"),
-            rule.id,
-            f"unknown cause {rule.then.cause!r} (not in the knowledge graph)",
-        )
     for group, j, cond in conditions(rule):
         at: tuple[PathPart, ...] = (*base, "when", group, j)
-        if cond.signal is not None and not graph.has_metric(cond.signal):
-            yield src.problem(
-                (*at, "signal"), rule.id, f"unknown metric {cond.signal!r} (not in the knowledge graph)"
-            )
         yield from _bound_problems(src, at, rule.id, cond)
         for key, test in cond.where.items():
             where_at = (*at, "where", key)
@@ -78,14 +96,13 @@ def _rule_problems(loaded: LoadedPack, i: int, rule: RuleSpec, graph: GraphView)
 
 
 def _bound_problems(
-    src: SourceMap, at: tuple[PathPart, ...], rule_id: str, cond: Condition
+    src: YamlFile, at: tuple[PathPart, ...], rule_id: str, cond: Condition
 ) -> Iterator[Problem]:
     """Bounds durable_rules cannot read: it rejects JSON numbers written with an exponent."""
     for field, test in numeric_tests(cond):
         base = (*at, "where", field) if field in cond.where else (*at, field)
-        for op in ("gt", "gte", "lt", "lte", "eq", "ne"):
-            bound = getattr(test, op)
-            if bound is not None and awkward_number(float(bound)):
+        for op, bound in test.bounds():
+            if awkward_number(bound):
                 yield src.problem(
                     (*base, op),
                     rule_id,
@@ -131,4 +148,4 @@ def _chain_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
         loop = [*cycle, cycle[0]]
         place = where[(loop[0], loop[1])]
         text = " -> ".join(loop)
-        yield Problem(place.file, place.line, place.col, place.rule, f"derived facts form a cycle: {text}")
+        yield Problem(place.file, place.line, place.col, place.subject, f"derived facts form a cycle: {text}")

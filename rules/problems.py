@@ -1,25 +1,10 @@
-"""One rule-file problem, formatted ``FILE:LINE:COL rule-id: message`` as editors and CI expect."""
+"""The error raised when rule files are rejected; each problem reads ``FILE:LINE:COL rule-id: message``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-NO_RULE = "-"  # the rule-id column for problems that belong to no single rule
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """Sortable by place so a file's problems print top to bottom, whichever check found them."""
-
-    file: str
-    line: int
-    col: int
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col} {self.rule}: {self.message}"
+from models.problems import Problem
 
 
 class RuleLoadError(Exception):

@@ -3,9 +3,9 @@
 Two operations cover everything the planner asks of a model: ``complete`` for
 text (optionally held to a JSON schema by the backend's grammar) and ``choose``
 for a decision among known options. ``choose`` exists separately because a
-small base model picks better, and faster, when its output is restricted to the
-options than when it writes them out (see DESIGN.md); backends that cannot
-score options fall back to constrained generation.
+small base model picks better, and faster, when it scores the options than when
+it writes one out; backends that cannot score options fall back to
+constrained generation.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Read-only tools a plan may call, over an incident file or (later) a live server."""
+"""Read-only tools a plan may call, over an incident file or a live server (``planner.tools.datasource``)."""
 
 from planner.tools.base import NoArgs, Tool, ToolArgsError, ToolContext, ToolOutput, ToolRegistry
 from planner.tools.datasource import DataSource, IncidentSource

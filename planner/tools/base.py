@@ -12,13 +12,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from knowledge_graph import KnowledgeGraph
 from models import Fact, PlanStep, TimeWindow, ToolResult
-from planner.graph import GraphView
 from planner.tools.datasource import DataSource
+
+if TYPE_CHECKING:
+    from planner.tools.history import IncidentHistory
 
 
 class ToolArgsError(ValueError):
@@ -34,12 +37,14 @@ class ToolContext:
     """What every tool may read: the data, the graph, the window and what is already known."""
 
     source: DataSource
-    graph: GraphView
+    graph: KnowledgeGraph
     window: TimeWindow | None
     signals: list[Fact] = field(default_factory=list)
     candidates: list[str] = field(default_factory=list)
     done_checks: set[str] = field(default_factory=set)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Confirmed past incidents (``planner.tools.history.IncidentHistory``); None without a history.
+    history: IncidentHistory | None = None
 
 
 @dataclass

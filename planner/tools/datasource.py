@@ -1,4 +1,4 @@
-"""Where tools read from: an incident file today, a live server (``sources/live``) later.
+"""Where tools read from: an incident file (``IncidentSource``) or a live server (``sources.live``).
 
 Tools see only this protocol, so the same plan runs against a recorded incident
 and against a live database; the live implementation must keep every method

@@ -8,8 +8,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from knowledge_graph import graph_stats as stats
 from knowledge_graph import load_default_graph
-from knowledge_graph._export import stats
 from tests.knowledge_graph.conftest import TINY
 from tui.cli import main
 
@@ -32,11 +32,28 @@ def test_check_reports_file_line_and_exits_1(tmp_path: Path, capsys: pytest.Capt
     code, out, err = run(capsys, "kg", "check", "--graph", str(graph))
     assert code == 1 and out == ""
     assert err.splitlines() == [
-        f"{graph}:2: c: produces unknown symptom 'ghost'",
-        f"{graph}:2: cause 'c' has no check that can show any of its symptoms",
-        f"{graph}:2: cause 'c' has no remediation",
-        f"{graph}:2: cause 'c' produces 0 symptom(s); needs 2",
+        f"{graph}:2:3 c: cause has no check that can show any of its symptoms",
+        f"{graph}:2:3 c: cause has no remediation",
+        f"{graph}:2:3 c: cause produces 0 symptom(s); needs 2",
+        f"{graph}:2:28 c: produces unknown symptom 'ghost'",
         "4 problem(s)",
+    ]
+
+
+def test_check_rules_prints_the_rule_linters_reference_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = tmp_path / "p.yaml"
+    pack.write_text(
+        "pack: p\nrules:\n  - id: r\n    title: R\n    when: {all: [{signal: Lat}]}\n"
+        "    then: {cause: c_lock}\n    certainty: 0.5\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "kg", "check", "--graph", str(TINY), "--rules", str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{pack}:5:27 r: unknown metric 'Lat' (a vendor name of 'm_lat': rules test canonical metrics)",
+        "1 problem(s)",
     ]
 
 

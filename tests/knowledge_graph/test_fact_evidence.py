@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from knowledge_graph import KnowledgeGraph
-from knowledge_graph._ranking import matches
-from knowledge_graph._spec import FactTest
+from knowledge_graph import GraphLoadError, KnowledgeGraph, load_graph
 from models import Fact
-from models.rulespec import NumTest
 
 
 def observation(name: str, certainty: float = 1.0, **attrs: float | str | bool) -> Fact:
@@ -63,27 +62,44 @@ def test_a_snapshot_without_blockers_counts_against_lock_contention(kg: Knowledg
     assert ranked.score == pytest.approx(0.8 * 0.5 * (1 - 0.5 * ranked.missing))
 
 
+def _shown_by(tmp_path: Path, where: str) -> KnowledgeGraph:
+    """A graph whose one symptom ``s`` is shown by a fact ``x`` passing the tests ``where``."""
+    path = tmp_path / "g.yaml"
+    path.write_text(
+        f"symptoms:\n  s: {{title: S, shown_by: [{{fact: x, where: {where}}}]}}\n", encoding="utf-8"
+    )
+    return load_graph([path])
+
+
 @pytest.mark.parametrize(
-    ("where", "attrs", "expected"),
+    ("where", "attrs", "shown"),
     [
-        ({"n": NumTest(gte=1)}, {"n": 1.0}, True),
-        ({"n": NumTest(gt=1)}, {"n": 1.0}, False),
-        ({"n": NumTest(gt=0, lt=2)}, {"n": 1}, True),
-        ({"n": NumTest(ne=3)}, {"n": 3.0}, False),
-        ({"n": NumTest(eq=3)}, {"n": True}, False),  # a flag is not a number
-        ({"n": NumTest(lte=5)}, {}, False),  # a missing attribute fails
-        ({"flag": True}, {"flag": True}, True),
-        ({"flag": True}, {"flag": 1.0}, False),
-        ({"kind": "backup"}, {"kind": "backup"}, True),
-        ({"kind": "backup"}, {"kind": "restore"}, False),
-        ({}, {"anything": 1.0}, True),
+        ("{n: {gte: 1}}", {"n": 1.0}, True),
+        ("{n: {gt: 1}}", {"n": 1.0}, False),
+        ("{n: {gt: 0, lt: 2}}", {"n": 1}, True),
+        ("{n: {ne: 3}}", {"n": 3.0}, False),
+        ("{n: {eq: 3}}", {"n": True}, False),  # a flag is not a number
+        ("{n: {lte: 5}}", {}, False),  # a missing attribute fails
+        ("{flag: true}", {"flag": True}, True),
+        ("{flag: true}", {"flag": 1.0}, False),
+        ("{kind: backup}", {"kind": "backup"}, True),
+        ("{kind: backup}", {"kind": "restore"}, False),
+        ("{}", {"anything": 1.0}, True),
     ],
 )
 def test_attribute_tests(
-    where: dict[str, NumTest | bool | str], attrs: dict[str, float | str | bool], expected: bool
+    tmp_path: Path, where: str, attrs: dict[str, float | str | bool], shown: bool
 ) -> None:
-    fact = Fact(kind="observation", name="x", attrs=attrs)
-    assert matches(FactTest(fact="x", where=where), fact) is expected
+    graph = _shown_by(tmp_path, where)
+    assert graph.observed_symptoms([observation("x", **attrs)]) == ({"s"} if shown else set())
+
+
+def test_a_bound_written_as_text_is_a_located_problem(tmp_path: Path) -> None:
+    with pytest.raises(GraphLoadError) as caught:
+        _shown_by(tmp_path, '{n: {gte: "1"}}')
+    assert [str(p).replace(f"{tmp_path}/", "") for p in caught.value.problems] == [
+        "g.yaml:2:55 s: shown_by[0].where.n.gte: '1' is text, not a number (drop the quotes)",
+    ]
 
 
 def test_neighbourhood_text_spells_out_fact_tests(kg: KnowledgeGraph) -> None:

@@ -1,4 +1,4 @@
-"""Loading authoring files: every problem is reported once, at its own FILE:LINE."""
+"""Loading authoring files: every problem is reported once, at its own FILE:LINE:COL with its node."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_graph import GraphLoadError, Problem, compile_graph, load_graph
+from knowledge_graph import GraphLoadError, compile_graph, load_graph
+from models import Problem
 
 BASE = """\
 metrics:
@@ -54,12 +55,12 @@ remediations:
 """,
     )
     assert _problems(tmp_path) == [
-        "a.yaml:9: d: produces unknown symptom 'nope'",
-        "a.yaml:10: d: affects unknown component 'ghost'",
-        "a.yaml:11: d: leads_to 'slow' is a symptom, not a cause",
-        "a.yaml:11: d: leads_to itself",
-        "a.yaml:13: k: measures unknown metric 'missing_metric'",
-        "a.yaml:15: r: mitigates unknown cause 'e'",
+        "a.yaml:9:27 d: produces unknown symptom 'nope'",
+        "a.yaml:10:15 d: affects unknown component 'ghost'",
+        "a.yaml:11:16 d: leads_to 'slow' is a symptom, not a cause",
+        "a.yaml:11:27 d: leads_to itself",
+        "a.yaml:13:46 k: measures unknown metric 'missing_metric'",
+        "a.yaml:15:43 r: mitigates unknown cause 'e'",
     ]
 
 
@@ -71,8 +72,8 @@ def test_duplicate_ids_across_files_and_duplicate_keys(tmp_path: Path) -> None:
         "causes:\n  c: {title: again, produces: {slow: 0.1}}\n  x: {title: X}\n  x: {title: Y}\n",
     )
     assert _problems(tmp_path) == [
-        "b.yaml:2: duplicate id 'c' (first at a.yaml:6)",
-        "b.yaml:4: duplicate key 'x'",
+        "b.yaml:2:3 c: duplicate id (first at a.yaml:6:3)",
+        "b.yaml:4:3 x: duplicate key 'x'",
     ]
 
 
@@ -87,9 +88,9 @@ metrics:
 """,
     )
     assert _problems(tmp_path) == [
-        "b.yaml:2: alias 'LAT' differs only in case from 'lat', which names 'lat'",
-        "b.yaml:2: duplicate alias 'Latency' (already names 'lat')",
-        "b.yaml:2: duplicate alias 'cpu (core #*)' (already names 'cpu')",
+        "b.yaml:2:34 cpu: duplicate alias 'Latency' (already names 'lat')",
+        "b.yaml:2:60 cpu: duplicate alias 'cpu (core #*)' (already names 'cpu')",
+        "b.yaml:2:77 cpu: alias 'LAT' differs only in case from 'lat', which names 'lat'",
     ]
 
 
@@ -102,7 +103,7 @@ def test_alias_only_files_extend_metrics(tmp_path: Path) -> None:
     )
     graph, problems = compile_graph([tmp_path])
     assert [str(p).replace(str(tmp_path) + "/", "") for p in problems] == [
-        "aliases_live.yaml:5: aliases for unknown metric 'nothere'"
+        "aliases_live.yaml:5:3 nothere: aliases for an unknown metric"
     ]
     assert graph.resolve_metric("pg_latency_ms") == "lat"
     alias = graph.resolve_alias("latency_seconds")
@@ -128,25 +129,22 @@ colours: {}
 """,
     )
     problems = _problems(tmp_path)
-    assert problems[0].startswith(
-        "a.yaml:7: causes.w.produces: Value error, weight of 'slow' must be in (0, 1]"
-    )
-    assert problems[1] == "a.yaml:8: id 'Bad-Id' is not snake_case"
-    assert problems[2].startswith("a.yaml:10: checks.k1.tool: Input should be 'metric_summary'")
+    assert problems[0] == "a.yaml:7:27 w: produces: weight of 'slow' must be in (0, 1], not 1.5"
+    assert problems[1] == "a.yaml:8:3 Bad-Id: id is not snake_case"
+    assert problems[2].startswith("a.yaml:10:24 k1: tool: Input should be 'metric_summary'")
     assert problems[3:] == [
-        "a.yaml:11: k2: tool top_sql needs args.order_by in calls, rows_examined, temp, total_time, not 'random'",
-        "a.yaml:12: k3: tool settings needs args.names (a non-empty list of parameter names)",
-        "a.yaml:13: k4: tool lock_waits takes no args",
-        "a.yaml:15: remediations.r.risk: Input should be 'low', 'medium' or 'high'",
-        "a.yaml:16: unknown section 'colours' (metrics, symptoms, components, causes, checks, remediations, aliases)",
+        "a.yaml:11:33 k2: tool top_sql needs args.order_by in calls, rows_examined, temp, total_time, not 'random'",
+        "a.yaml:12:34 k3: tool settings needs args.names (a non-empty list of parameter names)",
+        "a.yaml:13:36 k4: tool lock_waits takes no args",
+        "a.yaml:15:23 r: risk: Input should be 'low', 'medium' or 'high'",
+        "a.yaml:16:1 -: unknown section 'colours' (metrics, symptoms, components, causes, checks, remediations, aliases)",
     ]
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
     _write(tmp_path, "a.yaml", "causes:\n  c: {title: C\n  d: 1\n")
     [problem] = compile_graph([tmp_path])[1]
-    assert problem.file == str(tmp_path / "a.yaml")
-    assert problem.line == 3
+    assert (problem.file, problem.line, problem.subject) == (str(tmp_path / "a.yaml"), 3, "-")
     assert problem.message.startswith("YAML syntax:")
 
 
@@ -156,14 +154,14 @@ def test_load_graph_raises_with_every_problem(tmp_path: Path) -> None:
     with pytest.raises(GraphLoadError) as info:
         load_graph([tmp_path])
     assert info.value.problems == [
-        Problem(str(tmp_path / "a.yaml"), 2, "c: produces unknown symptom 'x'"),
-        Problem(str(tmp_path / "b.yaml"), 1, "a graph file is a mapping of sections"),
+        Problem(str(tmp_path / "a.yaml"), 2, 28, "c", "produces unknown symptom 'x'"),
+        Problem(str(tmp_path / "b.yaml"), 1, 1, "-", "a graph file is a mapping of sections"),
     ]
-    assert str(info.value) == f"{tmp_path}/a.yaml:2: c: produces unknown symptom 'x' (and 1 more)"
+    assert str(info.value) == f"{tmp_path}/a.yaml:2:28 c: produces unknown symptom 'x' (and 1 more)"
 
 
 def test_missing_file_and_empty_directory(tmp_path: Path) -> None:
-    assert compile_graph([tmp_path])[1] == [Problem(str(tmp_path), 0, "no graph files found")]
+    assert compile_graph([tmp_path])[1] == [Problem(str(tmp_path), 1, 1, "-", "no graph files found")]
     missing = tmp_path / "none.yaml"
     [problem] = compile_graph([missing])[1]
     assert problem.file == str(missing) and problem.message.startswith("cannot read:")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from models import CauseFinding, Diagnosis, TraceEvent
 from planner.evaluation import planner_score
-from tests.planner.fakes import FakeGraph
+from tests.planner.fakes import KG
 
 
 def dx(labels: list[str], ranked: list[str], first_layer: list[str] | None) -> Diagnosis:
@@ -25,9 +25,9 @@ def test_scores_only_incidents_the_planner_investigated() -> None:
         dx(["cpu_saturation"], ["cpu_saturation"], None),  # rules answered: not counted
         dx([], ["cpu_saturation"], ["lock_waits"]),  # unlabelled: not counted
     ]
-    score = planner_score(batch, FakeGraph())
+    score = planner_score(batch, KG)
     assert score.model_dump() == {"top1": 0.3333, "top3": 0.6667, "tool_selection": 0.6667, "cases": 3}
 
 
 def test_no_investigations_is_zero_cases() -> None:
-    assert planner_score([dx(["cpu_saturation"], [], None)], FakeGraph()).cases == 0
+    assert planner_score([dx(["cpu_saturation"], [], None)], KG).cases == 0

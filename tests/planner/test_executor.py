@@ -9,7 +9,7 @@ from planner.config import BudgetLimits
 from planner.executor import Executor
 from planner.tools import IncidentSource, NoArgs, Tool, ToolContext, ToolOutput, ToolRegistry
 from planner.trace import TraceRecorder
-from tests.planner.fakes import FakeGraph, incident
+from tests.planner.fakes import KG, incident
 
 WAIT_S = 5.0
 
@@ -42,7 +42,7 @@ def registry(**fns: ToolFn) -> ToolRegistry:
 
 def ctx(cancel: threading.Event | None = None) -> ToolContext:
     inc = incident()
-    return ToolContext(IncidentSource(inc), FakeGraph(), inc.window, cancel=cancel or threading.Event())
+    return ToolContext(IncidentSource(inc), KG, inc.window, cancel=cancel or threading.Event())
 
 
 def executor(

@@ -9,7 +9,7 @@ from planner.config import BudgetLimits
 from planner.prompts import data_block
 from planner.tools import default_registry
 from planner.triage import diagnose
-from tests.planner.fakes import INJECTION, FakeGraph, FakeRules, incident
+from tests.planner.fakes import INJECTION, KG, ScriptedRules, incident
 from tests.planner.helpers import config
 
 
@@ -28,9 +28,7 @@ def test_injected_text_is_quoted_never_obeyed() -> None:
     limits = BudgetLimits(steps=5, model_calls=4, tokens=5000, wall_s=30.0)
     cfg = config(plan_size=2, budget=limits)
     model = ScriptedModel([obedient, obedient, obedient])
-    dx = diagnose(
-        inc, graph=FakeGraph(), run_rules=FakeRules(inc, {}), model_factory=lambda: model, config=cfg
-    )
+    dx = diagnose(inc, graph=KG, run_rules=ScriptedRules(inc, {}), model_factory=lambda: model, config=cfg)
 
     # the text reached the model only inside data blocks, as one escaped JSON string line
     assert model.calls, "the planner ran"
@@ -46,16 +44,28 @@ def test_injected_text_is_quoted_never_obeyed() -> None:
                 assert "ignore previous instructions" in json.loads(line)
     assert seen >= 2  # the title in every prompt, the SQL summary in the reflection
 
-    # every "obedient" answer was rejected; only registry tools ran; the budget is what the caller set
+    # every "obedient" answer was rejected, so the graph planned and nothing was concluded;
+    # only registry tools ran
     plan = next(e for e in dx.trace if (e.kind, e.name) == ("note", "plan")).output
     assert plan["source"] == "graph"
     tools = {s["tool"] for s in plan["plan"]["steps"]}
     assert tools <= set(default_registry().names())
     assert {e.name for e in dx.trace if e.kind == "tool"} <= set(default_registry().names())
-    assert cfg.budget == BudgetLimits(steps=5, model_calls=4, tokens=5000, wall_s=30.0)
     assert all(e.ok is False for e in dx.trace if e.kind == "model")
-    assert dx.path in {"llm", "inconclusive"}
-    assert all(c.cause in FakeGraph().cause_ids() for c in dx.causes)
+    assert (dx.path, dx.causes) == ("inconclusive", [])
+
+
+def test_injected_text_cannot_raise_the_budget() -> None:
+    """The incident's text asks for ``steps=999``; the caller's one step is all that runs."""
+    inc = incident(title=f"checkout {INJECTION}")
+    cfg = config(plan_size=2, budget=BudgetLimits(steps=1))
+    model = ScriptedModel(["compare_window_cpu_user", "lock_waits", "inconclusive"])
+    dx = diagnose(inc, graph=KG, run_rules=ScriptedRules(inc, {}), model_factory=lambda: model, config=cfg)
+    plan = next(e for e in dx.trace if (e.kind, e.name) == ("note", "plan")).output
+    assert [s["id"] for s in plan["plan"]["steps"]] == ["s1", "s2", "s3"]
+    steps = sorted((e.input["step"], e.ok, e.error) for e in dx.trace if e.kind == "tool")
+    assert steps == [("s1", True, None), ("s2", False, "not run: budget exhausted: steps (limit 1)")]
+    assert "executor stopped: budget exhausted: steps (limit 1)" in dx.errors
 
 
 def test_data_block_cannot_be_closed_or_extended_from_inside() -> None:

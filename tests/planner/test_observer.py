@@ -10,11 +10,11 @@ from typing import Any
 from models import Diagnosis, Plan, PlanStep
 from planner.backends.base import ModelCancelled
 from planner.backends.scripted import ScriptedModel, stream_pieces
-from planner.config import PlannerConfig
+from planner.config import BudgetLimits, PlannerConfig
 from planner.observer import TERMINAL_STATES, ModelCallKind, NullObserver, StepState
 from planner.tools import NoArgs, ToolContext, ToolOutput
 from planner.triage import diagnose
-from tests.planner.fakes import FakeGraph, FakeRules, incident
+from tests.planner.fakes import KG, ScriptedRules, incident
 from tests.planner.helpers import config
 from tests.planner.test_executor import WAIT_S, ctx, executor, ok, registry
 
@@ -63,8 +63,8 @@ def investigate(
     inc = incident()
     return diagnose(
         inc,
-        graph=FakeGraph(),
-        run_rules=FakeRules(inc, {}),
+        graph=KG,
+        run_rules=ScriptedRules(inc, {}),
         model_factory=lambda: ScriptedModel(list(answers)),
         config=cfg,
         cancel=cancel,
@@ -112,7 +112,7 @@ def test_choices_are_reported_whole_and_never_streamed() -> None:
     seen = Recorder()
     investigate(["compare_window_cpu_user", "lock_waits", "cpu_saturation"], config(plan_size=2), seen)
     assert seen.of("token") == []
-    causes = ["cpu_saturation", "io_saturation", "lock_contention", "inconclusive"]
+    causes = ["cpu_saturation", "lock_contention", "io_saturation", "inconclusive"]
     assert [e for e in seen.of("call") if e[1] == "reflect"] == [
         ("call", "reflect", "choose", "cpu_saturation", causes)
     ]
@@ -165,7 +165,7 @@ def test_a_step_running_when_cancelled_ends_cancelled_and_its_dependents_too() -
     ]
 
 
-def test_failures_and_exhausted_budgets_are_failed_not_cancelled() -> None:
+def test_a_failed_step_fails_and_its_dependents_are_skipped_not_cancelled() -> None:
     def boom(_c: ToolContext, _a: NoArgs, _s: str) -> ToolOutput:
         raise RuntimeError("no data")
 
@@ -178,8 +178,29 @@ def test_failures_and_exhausted_budgets_are_failed_not_cancelled() -> None:
     assert seen.of("step")[2:] == [
         ("step", "s1", "boom", "running", ""),
         ("step", "s1", "boom", "failed", "RuntimeError: no data"),
-        ("step", "s2", "ok", "failed", "not run: dependency s1 failed"),
+        ("step", "s2", "ok", "skipped", "not run: dependency s1 failed"),
     ]
+
+
+def test_steps_past_an_exhausted_budget_are_skipped_not_cancelled() -> None:
+    ex, _ = executor(registry(ok=ok), BudgetLimits(steps=1))
+    seen = Recorder()
+    ex.observer = seen
+    plan = Plan(
+        steps=[
+            PlanStep(id="s1", tool="ok"),
+            PlanStep(id="s2", tool="ok"),
+            PlanStep(id="s3", tool="ok", depends_on=["s1"]),
+        ]
+    )
+    ex.run(plan, ctx())
+    assert seen.of("step")[3:] == [
+        ("step", "s1", "ok", "running", ""),
+        ("step", "s2", "ok", "skipped", "not run: budget exhausted: steps (limit 1)"),
+        ("step", "s1", "ok", "done", "ok s1"),
+        ("step", "s3", "ok", "skipped", "not run: budget exhausted: steps (limit 1)"),
+    ]
+    assert set(seen.last_states().values()) <= TERMINAL_STATES
 
 
 def test_scripted_streaming_stops_between_pieces_when_cancelled() -> None:
@@ -210,8 +231,8 @@ def test_streamed_pieces_concatenate_to_the_completion() -> None:
 def test_the_null_observer_is_the_silent_default() -> None:
     dx = diagnose(
         incident(),
-        graph=FakeGraph(),
-        run_rules=FakeRules(incident(), {}),
+        graph=KG,
+        run_rules=ScriptedRules(incident(), {}),
         model_factory=lambda: ScriptedModel([PLAN_JSON, REFLECT_JSON]),
         config=config(strategy="json", plan_size=2),
         observer=NullObserver(),

@@ -9,40 +9,52 @@ from planner.backends.scripted import ScriptedModel
 from planner.plan import Hypotheses, PlanError, Planner, build_plan, hypotheses, parse_choice, validate_plan
 from planner.tools import default_registry
 from rules.signals import extract_signals
-from tests.planner.fakes import CHECKS, FakeGraph, incident
+from tests.planner.fakes import CHECKS, KG, incident
 from tests.planner.helpers import config, session
 
 PREFIX = "HEADER\n"
 
 
 def hyp() -> Hypotheses:
-    return hypotheses(FakeGraph(), extract_signals(incident(), FakeGraph()).facts, max_candidates=6)
+    return hypotheses(KG, extract_signals(incident(), KG).facts, max_candidates=6)
 
 
 def planner(model: ScriptedModel, **kw: object) -> Planner:
-    return Planner(session(model), default_registry(), FakeGraph(), config(**kw))
+    return Planner(session(model), default_registry(), KG, config(**kw))
 
 
 def test_hypotheses_are_the_candidates_of_the_observed_symptoms() -> None:
     h = hyp()
     assert h.symptoms == ["cpu_high", "latency_high"]
-    assert h.causes == ["cpu_saturation", "io_saturation", "lock_contention"]
+    # CPU saturation produces both; lock contention and IO saturation only latency (0.7 > 0.6)
+    assert h.causes == ["cpu_saturation", "lock_contention", "io_saturation"]
 
 
 def test_hypotheses_fall_back_to_every_cause_when_nothing_was_observed() -> None:
-    h = hypotheses(FakeGraph(), [], max_candidates=2)
-    assert h.causes == ["cpu_saturation", "io_saturation", "lock_contention"]
+    h = hypotheses(KG, [], max_candidates=2)
+    assert (
+        h.causes
+        == KG.cause_ids()
+        == [
+            "cpu_saturation",
+            "io_saturation",
+            "lock_contention",
+            "missing_index",
+            "workload_spike",
+        ]
+    )
 
 
 def test_model_failure_after_some_picks_keeps_them() -> None:
     model = ScriptedModel(["lock_waits", "compare_window_cpu_user"])
     out = planner(model, plan_size=3, max_checks=4).propose(hyp(), PREFIX)
     assert out.source == "model"
+    # each compare or lock check confirms one candidate; the heaviest SQL cannot tell CPU from IO
     assert out.offered == [
         "compare_window_cpu_user",
-        "top_sql_total_time",
         "compare_window_disk_read",
         "lock_waits",
+        "top_sql_total_time",
     ]
     assert out.chosen == ["lock_waits", "compare_window_cpu_user"]
     assert out.errors == ["planner: stopped after 2 picks: scripted model has no answer queued for call 3"]
@@ -53,9 +65,9 @@ def test_choose_strategy_asks_once_per_pick_with_the_remaining_options() -> None
     out = planner(model, plan_size=3, max_checks=4).propose(hyp(), PREFIX)
     assert out.chosen == ["lock_waits", "compare_window_cpu_user", "top_sql_total_time"]
     assert [c.options for c in model.calls] == [
-        ["compare_window_cpu_user", "top_sql_total_time", "compare_window_disk_read", "lock_waits"],
-        ["compare_window_cpu_user", "top_sql_total_time", "compare_window_disk_read"],
-        ["top_sql_total_time", "compare_window_disk_read"],
+        ["compare_window_cpu_user", "compare_window_disk_read", "lock_waits", "top_sql_total_time"],
+        ["compare_window_cpu_user", "compare_window_disk_read", "top_sql_total_time"],
+        ["compare_window_disk_read", "top_sql_total_time"],
     ]
     assert all(c.prompt.startswith(PREFIX) for c in model.calls)
     assert model.calls[2].prompt.endswith("Check 1: lock_waits\nCheck 2: compare_window_cpu_user\nCheck 3:")
@@ -92,8 +104,8 @@ def test_two_invalid_answers_fall_back_to_the_graphs_best_checks() -> None:
     model = ScriptedModel(["not json", '{"steps": []}'])
     out = planner(model, strategy="json", plan_size=2).propose(hyp(), PREFIX)
     assert out.source == "graph"
-    assert out.chosen == ["compare_window_cpu_user", "top_sql_total_time"]
-    assert [s.tool for s in out.plan.steps] == ["compare_window", "top_sql", "correlated_metrics"]
+    assert out.chosen == ["compare_window_cpu_user", "compare_window_disk_read"]
+    assert [s.tool for s in out.plan.steps] == ["compare_window", "compare_window", "correlated_metrics"]
     assert len(out.errors) == 2
 
 
@@ -174,7 +186,7 @@ def test_checks_of_metrics_the_incident_lacks_are_not_offered() -> None:
         candidates=[("cpu_saturation", 0.5), ("io_saturation", 0.5), ("lock_contention", 0.5)],
         measurable=frozenset({"cpu_user"}),
     )
-    planner = Planner(session(ScriptedModel([])), default_registry(), FakeGraph(), config())
+    planner = Planner(session(ScriptedModel([])), default_registry(), KG, config())
     offered = [c.id for c in planner.offered_checks(hyp)]
     assert "compare_window_disk_read" not in offered  # no disk_read series: it could only fail
     assert "compare_window_cpu_user" in offered

@@ -9,7 +9,7 @@ from planner.backends.base import Choice, Completion
 from planner.plan import Hypotheses
 from planner.reflect import Reflector, supporting_steps
 from rules.signals import extract_signals
-from tests.planner.fakes import FakeGraph, incident
+from tests.planner.fakes import KG, incident
 from tests.planner.helpers import config, session
 
 
@@ -38,7 +38,7 @@ class PickOnly:
 
 
 def signals_step() -> ToolResult:
-    facts = extract_signals(incident(), FakeGraph()).facts
+    facts = extract_signals(incident(), KG).facts
     return ToolResult(step="s0", tool="signals", ok=True, summary="cpu up", facts=facts)
 
 
@@ -48,7 +48,7 @@ HYP = Hypotheses(
 
 
 def test_a_pick_without_scores_is_one_certain_conclusion() -> None:
-    reflector = Reflector(session(PickOnly("cpu_saturation")), FakeGraph(), config())
+    reflector = Reflector(session(PickOnly("cpu_saturation")), KG, config())
     out = reflector.reflect("P\n", HYP, [signals_step()])
     assert [(c.cause, c.certainty, c.refs) for c in out.accepted] == [("cpu_saturation", 1.0, ["s0"])]
     assert out.errors == []
@@ -56,5 +56,5 @@ def test_a_pick_without_scores_is_one_certain_conclusion() -> None:
 
 def test_supporting_steps_are_those_showing_a_symptom_of_the_cause() -> None:
     failed = ToolResult(step="s1", tool="lock_waits", ok=False, error="x")
-    assert supporting_steps(FakeGraph(), "cpu_saturation", [signals_step(), failed]) == ["s0"]
-    assert supporting_steps(FakeGraph(), "lock_contention", [failed]) == []
+    assert supporting_steps(KG, "cpu_saturation", [signals_step(), failed]) == ["s0"]
+    assert supporting_steps(KG, "lock_contention", [failed]) == []

@@ -12,7 +12,7 @@ from planner.config import BudgetLimits, PlannerConfig
 from planner.trace import read_jsonl, write_jsonl
 from planner.triage import Investigation, diagnose, needs_planner
 from rules import observations
-from tests.planner.fakes import FakeGraph, FakeRules, incident, series
+from tests.planner.fakes import KG, ScriptedRules, incident, series
 from tests.planner.helpers import config
 
 CPU_FIRST = ["compare_window_cpu_user", "lock_waits"]
@@ -24,14 +24,12 @@ def run(
     with_facts: dict[str, float] | None = None,
     cfg: PlannerConfig | None = None,
     cancel: threading.Event | None = None,
-) -> tuple[Diagnosis, ScriptedModel, FakeRules]:
+) -> tuple[Diagnosis, ScriptedModel, ScriptedRules]:
     inc = incident()
-    rules = FakeRules(inc, causes or {}, with_facts)
+    rules = ScriptedRules(inc, causes or {}, with_facts)
     model = ScriptedModel(list(answers))
     cfg = cfg or config(plan_size=2)
-    dx = diagnose(
-        inc, graph=FakeGraph(), run_rules=rules, model_factory=lambda: model, config=cfg, cancel=cancel
-    )
+    dx = diagnose(inc, graph=KG, run_rules=rules, model_factory=lambda: model, config=cfg, cancel=cancel)
     return dx, model, rules
 
 
@@ -41,8 +39,8 @@ def no_model() -> Model:
 
 def test_confident_rules_answer_alone() -> None:
     inc = incident()
-    rules = FakeRules(inc, {"cpu_saturation": 0.9})
-    dx = diagnose(inc, graph=FakeGraph(), run_rules=rules, model_factory=no_model, config=config())
+    rules = ScriptedRules(inc, {"cpu_saturation": 0.9})
+    dx = diagnose(inc, graph=KG, run_rules=rules, model_factory=no_model, config=config())
     assert dx.path == "rules"
     assert [c.cause for c in dx.causes] == ["cpu_saturation"]
     assert dx.trace[-1].output == {"mode": "auto", "reason": "rules concluded cpu_saturation (0.90)"}
@@ -53,8 +51,8 @@ def test_never_mode_returns_the_rules_even_when_they_found_nothing() -> None:
     inc = incident()
     dx = diagnose(
         inc,
-        graph=FakeGraph(),
-        run_rules=FakeRules(inc, {}),
+        graph=KG,
+        run_rules=ScriptedRules(inc, {}),
         model_factory=no_model,
         config=config(mode="never"),
     )
@@ -78,7 +76,7 @@ def test_fallback_plans_runs_tools_reruns_rules_and_concludes(monkeypatch: pytes
         ("cpu_high", "s1"),
     ]
     assert [c.kind for c in model.calls] == ["choose", "choose", "choose"]
-    assert model.calls[2].options == ["cpu_saturation", "io_saturation", "lock_contention", "inconclusive"]
+    assert model.calls[2].options == ["cpu_saturation", "lock_contention", "io_saturation", "inconclusive"]
     # the rules ran twice: first alone, then with what the tools found that they had not seen
     assert len(rules.calls) == 2
     assert sorted(f.name for f in rules.calls[1]) == ["cpu_high", "metric_correlation"]
@@ -101,20 +99,20 @@ def test_fallback_plans_runs_tools_reruns_rules_and_concludes(monkeypatch: pytes
 
 def test_conclusion_citing_results_that_do_not_show_its_symptoms_is_dropped() -> None:
     plan = '{"checks": ["compare_window_cpu_user", "lock_waits"]}'
-    # s1 (cpu) shows cpu_high only; lock_contention produces lock_waits_high and latency_high
-    answer = '{"cause": "lock_contention", "certainty": "high", "refs": ["s1", "s2"]}'
+    # s1 (cpu) shows cpu_high, s2 (a blocker) lock_waits_high; io_saturation produces neither
+    answer = '{"cause": "io_saturation", "certainty": "high", "refs": ["s1", "s2"]}'
     dx, model, _ = run([plan, answer], cfg=config(strategy="json", plan_size=2))
     assert (dx.path, dx.causes) == ("inconclusive", [])
     (note,) = [e for e in dx.trace if e.kind == "note" and e.name == "reflection"]
-    assert note.output["dropped"] == ["lock_contention: no cited result shows one of its symptoms"]
+    assert note.output["dropped"] == ["io_saturation: no cited result shows one of its symptoms"]
     assert not any("dropped" in e for e in dx.errors)
     schema = model.calls[1].grammar_schema
     assert schema is not None
     assert schema["properties"]["refs"]["items"]["enum"] == ["s0", "s1", "s2", "s3"]
     assert schema["properties"]["cause"]["enum"] == [
         "cpu_saturation",
-        "io_saturation",
         "lock_contention",
+        "io_saturation",
         "inconclusive",
     ]
 
@@ -208,7 +206,7 @@ def test_trace_round_trips_through_jsonl(tmp_path: Path) -> None:
 
 def test_needs_planner_when_rules_are_unsure() -> None:
     dx = Diagnosis(incident="x", path="rules", causes=[CauseFinding(cause="cpu_saturation", certainty=0.4)])
-    verdict = needs_planner(dx, FakeGraph(), PlannerConfig())
+    verdict = needs_planner(dx, KG, PlannerConfig())
     assert (verdict.needed, verdict.reason) == (True, "best rule certainty 0.40 < 0.60")
 
 
@@ -220,13 +218,13 @@ def _two(a: tuple[str, float], b: tuple[str, float], lock_waits_up: bool) -> Dia
             series("row_lock_waits", 1.0, 30.0 if lock_waits_up else 1.0),
         ]
     )
-    base = FakeRules(inc, {})([])
+    base = ScriptedRules(inc, {})([])
     return base.model_copy(update={"causes": [CauseFinding(cause=c, certainty=v) for c, v in (a, b)]})
 
 
 def test_close_alternatives_are_contradictory() -> None:
     dx = _two(("cpu_saturation", 0.8), ("io_saturation", 0.75), lock_waits_up=False)
-    verdict = needs_planner(dx, FakeGraph(), PlannerConfig())
+    verdict = needs_planner(dx, KG, PlannerConfig())
     assert verdict.needed
     assert verdict.reason == (
         "contradictory: cpu_saturation (0.80) and io_saturation (0.75) explain the same symptoms"
@@ -235,17 +233,17 @@ def test_close_alternatives_are_contradictory() -> None:
 
 def test_close_causes_explaining_different_symptoms_are_a_compound_incident() -> None:
     dx = _two(("cpu_saturation", 0.8), ("lock_contention", 0.78), lock_waits_up=True)
-    assert not needs_planner(dx, FakeGraph(), PlannerConfig()).needed
+    assert not needs_planner(dx, KG, PlannerConfig()).needed
 
 
 def test_distant_alternatives_are_not_contradictory() -> None:
     dx = _two(("cpu_saturation", 0.9), ("io_saturation", 0.6), lock_waits_up=False)
-    assert not needs_planner(dx, FakeGraph(), PlannerConfig()).needed
+    assert not needs_planner(dx, KG, PlannerConfig()).needed
 
 
 def test_investigation_can_run_directly_on_a_rules_diagnosis() -> None:
     inc = incident()
-    rules = FakeRules(inc, {})
+    rules = ScriptedRules(inc, {})
     model = ScriptedModel([*CPU_FIRST, "cpu_saturation"])
-    dx = Investigation(inc, FakeGraph(), model, config(plan_size=2), rules).run(rules([]))
+    dx = Investigation(inc, KG, model, config(plan_size=2), rules).run(rules([]))
     assert dx.path == "llm"

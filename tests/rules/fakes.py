@@ -1,92 +1,45 @@
-"""A tiny in-memory knowledge graph and rule-pack helpers, so rule tests need no shipped data."""
+"""Inputs shared by the rule tests: the core fixture graph, rule books from YAML text, synthetic incidents.
+
+Everything goes through production code: books are written to files and loaded
+(validated and linted against the graph) by ``load_rulebook``; the graph is the
+fixture ``tests/knowledge_graph/fixtures/core`` read by the real loader.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from models import Engine, Fact, Incident, Instance, MetricSeries, Remediation, TimeWindow
-from rules.book import RuleBook
-from rules.lint import lint
-from rules.loader import parse_pack
+from knowledge_graph import KnowledgeGraph
+from models import Engine, Fact, Incident, Instance, MetricSeries, TimeWindow
+from rules.book import RuleBook, load_rulebook
+from tests.knowledge_graph.conftest import core_graph
+
+KG: KnowledgeGraph = core_graph()
+# The metrics of ``incident``: every one is a metric of the core graph.
+METRICS = ("cpu_user", "cpu_system", "disk_write_sectors", "row_lock_waits", "latency", "threads_running")
 
 
-@dataclass(frozen=True)
-class Ranked:
-    cause: str
-    certainty: float
-    coverage: float
-    score: float
-
-
-class FakeGraph:
-    """Knows a handful of causes and metrics; ranks by certainty alone, with a fixed coverage."""
-
-    causes = ("cpu_saturation", "io_saturation", "lock_contention", "workload_spike", "missing_index")
-    metrics = ("cpu_user", "cpu_system", "disk_write_sectors", "row_lock_waits", "latency", "threads_running")
-
-    def has_cause(self, cause_id: str) -> bool:
-        return cause_id in self.causes
-
-    def has_metric(self, metric_id: str) -> bool:
-        return metric_id in self.metrics
-
-    def title(self, node_id: str) -> str:
-        return node_id.replace("_", " ").capitalize()
-
-    def remediations(self, cause_id: str) -> list[Remediation]:
-        return [Remediation(id=f"fix_{cause_id}", title=f"Fix {cause_id}", risk="low")]
-
-    def rank(self, certainties: dict[str, float], signals: list[Fact]) -> list[Ranked]:
-        ranked = [Ranked(c, v, 0.5, v) for c, v in certainties.items()]
-        return sorted(ranked, key=lambda r: (-r.score, r.cause))
-
-
-def book_from(*texts: str, lint_with: FakeGraph | None = None) -> RuleBook:
-    packs = [parse_pack(text, f"pack{i}.yaml", Path(f"pack{i}.yaml")) for i, text in enumerate(texts)]
-    if lint_with is not None:
-        problems = lint(packs, lint_with)
-        assert not problems, [str(p) for p in problems]
-    return RuleBook(packs)
+def book_from(*texts: str) -> RuleBook:
+    """A rule book of packs ``pack0.yaml``, ``pack1.yaml``, ... holding ``texts``, loaded and linted."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = [Path(tmp) / f"pack{i}.yaml" for i in range(len(texts))]
+        for file, text in zip(files, texts, strict=True):
+            file.write_text(text, encoding="utf-8")
+        return load_rulebook(files, graph=KG)
 
 
 def signal(name: str, confidence: float = 1.0, **attrs: float | str) -> Fact:
     return Fact(kind="signal", name=name, attrs={"confidence": confidence, **attrs})
 
 
-def names(items: Sequence[object]) -> list[str]:
-    return [getattr(i, "name", str(i)) for i in items]
-
-
-@dataclass(frozen=True)
-class Info:
-    aggregate: str = "mean"
-    unit: str = ""
-
-
-@dataclass(frozen=True)
-class Alias:
-    metric: str
-    scale: float = 1.0
-
-
-class FakeCatalogGraph(FakeGraph):
-    """Adds the metric catalogue signal extraction needs: every known metric is its own alias."""
-
-    def resolve_alias(self, vendor_name: str) -> Alias | None:
-        return Alias(vendor_name) if vendor_name in self.metrics else None
-
-    def metric_info(self, metric_id: str) -> Info:
-        return Info()
-
-
 def incident(jumps: dict[str, float], *, engine: Engine = "mysql", labels: Sequence[str] = ()) -> Incident:
-    """150 one-second samples of every fake metric, with a labelled window at 100..129 where
+    """150 one-second samples of every metric in ``METRICS``, with a labelled window at 100..129 where
     each metric in ``jumps`` is multiplied by its factor; the rest stay at their normal wobble."""
     ts = [float(t) for t in range(150)]
     metrics = []
-    for k, name in enumerate(FakeGraph.metrics):
+    for k, name in enumerate(METRICS):
         base = 20.0 + 5 * k
         values: list[float | None] = []
         for t in range(150):

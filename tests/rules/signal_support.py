@@ -1,10 +1,9 @@
-"""Helpers shared by the signal, window and pack tests: the DBSherlock cases and a tiny metric catalog."""
+"""Helpers shared by the signal, window and pack tests: the DBSherlock cases and small incidents."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from models import Incident, Instance, MetricSeries, TimeWindow
@@ -24,32 +23,6 @@ def dbsherlock_case(name: str) -> Incident:
 @functools.cache
 def dbsherlock_cases() -> tuple[Incident, ...]:
     return tuple(case_to_incident(c) for c in read_manifest(DBSHERLOCK))
-
-
-@dataclass(frozen=True)
-class Alias:
-    metric: str
-    scale: float = 1.0
-
-
-@dataclass(frozen=True)
-class Info:
-    aggregate: str = "mean"
-    unit: str = ""
-
-
-class TableCatalog:
-    """A metric catalog from a plain dict, so signal tests do not depend on the graph's contents."""
-
-    def __init__(self, aliases: dict[str, Alias], infos: dict[str, Info] | None = None) -> None:
-        self.aliases = aliases
-        self.infos = infos or {}
-
-    def resolve_alias(self, vendor_name: str) -> Alias | None:
-        return self.aliases.get(vendor_name)
-
-    def metric_info(self, metric_id: str) -> Info:
-        return self.infos.get(metric_id, Info())
 
 
 def incident(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from models import Condition, Fact, NumTest
 from rules.conditions import best_match, evaluate, matches
@@ -59,3 +61,31 @@ def test_numeric_bounds_agree_with_python_comparisons(score: float, bound: float
     assert matches(Condition(signal="cpu_user", score=NumTest(lte=bound)), fact) == (score <= bound)
     both = Condition(signal="cpu_user", score=NumTest(gte=bound, ne=bound))
     assert matches(both, fact) == (score > bound)
+
+
+def test_a_numeric_test_yields_its_bounds_in_a_fixed_order() -> None:
+    test = NumTest(ne=0, lt=10, gte=2)
+    assert test.bounds() == [("gte", 2.0), ("lt", 10.0), ("ne", 0.0)]
+    assert [test.holds(v) for v in (1.0, 2.0, 0.0, 9.99, 10.0)] == [False, True, False, True, False]
+
+
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False, width=32),
+    bounds=st.dictionaries(
+        st.sampled_from(["gt", "gte", "lt", "lte", "eq", "ne"]),
+        st.floats(allow_nan=False, allow_infinity=False, width=32),
+        min_size=1,
+    ),
+)
+def test_a_numeric_test_holds_exactly_when_each_bound_does(value: float, bounds: dict[str, float]) -> None:
+    """The graph's fact tests call ``holds``; WHY-NOT reports each bound: they must agree."""
+    test = NumTest.model_validate(bounds)
+    outcomes = evaluate(Condition(signal="cpu_user", score=test), _signal(score=value)).tests
+    assert test.holds(value) == all(t.passed for t in outcomes)
+    assert [(t.op, t.expected) for t in outcomes] == test.bounds()
+
+
+@pytest.mark.parametrize("bound", ["3", "1e20", True, False])
+def test_a_bound_is_a_number_never_text_or_a_flag(bound: object) -> None:
+    with pytest.raises(ValidationError):
+        NumTest.model_validate({"gte": bound})

@@ -10,12 +10,11 @@ import pytest
 from durable import engine as durable_engine
 from durable import lang
 
-import rules.engine as engine_module
 from models import Fact
 from rules.book import load_rulebook
 from rules.compiler import CHUNK, SUBJECT_LIMIT, encode_messages
-from rules.engine import SESSION_ID, _host_instance, _rulesets_for, run_rules
-from tests.rules.fakes import FakeGraph, book_from, signal
+from rules.engine import prepare, run_rules, swallowed_error
+from tests.rules.fakes import KG, book_from, signal
 
 CHAIN = """
 pack: chain
@@ -58,7 +57,7 @@ rules:
 
 
 def test_forward_chaining_and_mycin_certainty() -> None:
-    book = book_from(CHAIN, lint_with=FakeGraph())
+    book = book_from(CHAIN)
     facts = [
         signal("cpu_user", confidence=0.8, score=4.0),
         signal("latency", confidence=0.9, ratio=2.0),
@@ -91,7 +90,7 @@ def test_chaining_crosses_packs() -> None:
     book = book_from(first, "pack: second\nrules:\n  - id: cpu_bound" + second.split("  - id: lat_and")[0])
     result = run_rules(book, [signal("cpu_user", score=4.0), signal("latency", ratio=2.0)])
     assert {f.rule.id for f in result.firings} == {"cpu_hot", "cpu_bound"}
-    assert len(_rulesets_for(book)) == 2
+    assert len(prepare(book)) == 2
 
 
 def test_salience_orders_firings_and_disabled_rules_do_not_fire() -> None:
@@ -128,7 +127,11 @@ def test_durable_swallows_action_exceptions_which_is_why_we_check_its_state() ->
     rule.func = [lambda c: 1 / 0]
     host.register_rulesets({"pitfall_swallow": {"r": rule.define()}})
     host.assert_fact("pitfall_swallow", {"sid": "1", "kind": "boom"})  # no exception here...
-    assert "division by zero" in host.get_state("pitfall_swallow", "1")["exception"]
+    state = host.get_state("pitfall_swallow", "1")
+    assert "division by zero" in state["exception"]
+    # ...which is where the wrapper reads it back, message without the traceback
+    assert swallowed_error(state) == "exception caught division by zero"
+    assert swallowed_error({"sid": "1"}) is None
     with pytest.raises(durable_engine.MessageNotHandledException):
         host.assert_fact("pitfall_swallow", {"sid": "1", "kind": "unmatched"})
 
@@ -162,12 +165,12 @@ def test_concurrent_runs_are_serialised() -> None:
 def test_reload_in_one_process_uses_new_ruleset_names(tmp_path: Path) -> None:
     path = tmp_path / "chain.yaml"
     path.write_text(CHAIN)
-    old = load_rulebook([path], graph=FakeGraph())
+    old = load_rulebook([path], graph=KG)
     facts = [signal("cpu_user", score=4.0), signal("latency", ratio=2.0)]
     before = run_rules(old, facts).causes
     path.write_text(CHAIN.replace("certainty: 0.5", "certainty: 0.25"))
-    new = old.reload(graph=FakeGraph())
-    assert {r.name for r in _rulesets_for(new)}.isdisjoint({r.name for r in _rulesets_for(old)})
+    new = old.reload(graph=KG)
+    assert {r.name for r in prepare(new)}.isdisjoint({r.name for r in prepare(old)})
     assert run_rules(new, facts).causes != before
     assert run_rules(old, facts).causes == before
 
@@ -183,7 +186,7 @@ def _many(count: int, condition: str) -> str:
 
 def test_packs_larger_than_a_chunk_are_split_and_all_rules_fire() -> None:
     book = book_from(_many(CHUNK * 2 + 50, "observation: o{i}"))
-    assert [len(r.rules) for r in _rulesets_for(book)] == [CHUNK, CHUNK, 50]
+    assert [len(r.rules) for r in prepare(book)] == [CHUNK, CHUNK, 50]
     facts = [Fact(kind="observation", name=f"o{i}") for i in range(CHUNK * 2 + 50)]
     assert len(run_rules(book, facts).firings) == CHUNK * 2 + 50
 
@@ -191,7 +194,7 @@ def test_packs_larger_than_a_chunk_are_split_and_all_rules_fire() -> None:
 def test_one_fact_may_activate_many_rules() -> None:
     """durable fails (error 303) past 64 activations of one fact per ruleset; the planner spreads them."""
     book = book_from(_many(150, "{{signal: cpu_user, score: {{gt: 0.{i:03d}}}}}"))
-    assert [len(r.rules) for r in _rulesets_for(book)] == [SUBJECT_LIMIT, SUBJECT_LIMIT, 30]
+    assert [len(r.rules) for r in prepare(book)] == [SUBJECT_LIMIT, SUBJECT_LIMIT, 30]
     result = run_rules(book, [signal("cpu_user", score=1.0)])
     assert result.errors == () and len(result.firings) == 150
 
@@ -205,13 +208,18 @@ def _bare_host() -> durable_engine.Host:
 
 
 def test_a_run_leaves_no_facts_behind_and_many_runs_stay_stable() -> None:
-    """durable's delete_state corrupts its heap, so runs retract their facts instead; prove they do."""
+    """durable's delete_state corrupts its heap, so runs retract their facts instead; prove they do.
+
+    A fact left behind would join the next run's: the CPU facts of the first runs
+    would let ``cpu_bound`` and ``lat_and_threads`` fire on latency alone.
+    """
     book = book_from(CHAIN)
     facts = [signal("cpu_user", score=4.0), signal("latency", ratio=2.0), signal("row_lock_waits", score=0.0)]
+    first = run_rules(book, facts).causes
     for _ in range(300):
-        assert run_rules(book, facts).causes
-    for ruleset in _rulesets_for(book):
-        assert _host_instance().get_facts(ruleset.name, SESSION_ID) == []
+        assert run_rules(book, facts).causes == first
+    after = run_rules(book, [signal("latency", ratio=2.0)])
+    assert (after.firings, after.causes, [f.name for f in after.facts]) == ((), {}, ["latency"])
 
 
 def test_numbers_reach_durable_without_exponents() -> None:
@@ -258,20 +266,3 @@ def test_a_packs_engines_apply_to_its_rules_unless_a_rule_names_its_own() -> Non
     assert {f.rule.id for f in run_rules(book, facts, engine="mysql").firings} == {"lat_and_threads"}
     assert {f.rule.id for f in run_rules(book, facts, engine="postgres").firings} == {"cpu_hot", "cpu_bound"}
     assert book.engines_of("cpu_hot") == ("postgres",) and book.engines_of("lat_and_threads") == ("mysql",)
-
-
-def test_an_exception_that_escapes_the_action_is_read_back_from_durables_state(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Even a failure outside the recording guard (here: the guard itself) reaches the result."""
-
-    def broken(self: object, compiled: object, message: object) -> None:
-        raise KeyError("lost binding")
-
-    monkeypatch.setattr(engine_module._Session, "record", broken)
-    book = book_from(CHAIN)
-    result = run_rules(book, [signal("cpu_user", score=4.0)])
-    assert result.errors == (
-        f"rule action failed in sleuth_chain_v{book.version}_0: exception caught 'lost binding'",
-    )
-    assert result.firings == ()

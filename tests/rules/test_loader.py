@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from models import RulePack
 from rules import RuleBook, RuleLoadError, load_rulebook
 from rules.loader import parse_pack
-from tests.rules.fakes import FakeGraph
+from tests.rules.fakes import KG
 
 GOOD = """\
 pack: demo
@@ -35,14 +35,14 @@ def _errors(tmp_path: Path, *texts: str) -> list[str]:
         path.write_text(text)
         paths.append(path)
     with pytest.raises(RuleLoadError) as caught:
-        load_rulebook(paths, graph=FakeGraph())
+        load_rulebook(paths, graph=KG)
     return [line.replace(str(tmp_path) + "/", "") for line in caught.value.lines]
 
 
 def test_yaml_error_points_at_the_offending_character(tmp_path: Path) -> None:
     text = GOOD.replace("title: CPU hog", "title: [CPU hog")
     assert _errors(tmp_path, text) == [
-        "r0.yaml:5:9 -: YAML error: expected ',' or ']', but got ':'",
+        "r0.yaml:5:9 -: YAML syntax: did not find expected ',' or ']'",
     ]
 
 
@@ -112,17 +112,17 @@ def test_empty_file_and_missing_path(tmp_path: Path) -> None:
         "r0.yaml:1:1 -: a rule file is a mapping with `pack` and `rules`, not an empty file"
     ]
     with pytest.raises(RuleLoadError) as caught:
-        load_rulebook([tmp_path / "nope.yaml"], graph=FakeGraph())
+        load_rulebook([tmp_path / "nope.yaml"], graph=KG)
     assert caught.value.lines == [f"{tmp_path}/nope.yaml:1:1 -: no such file or directory"]
 
 
 def test_a_bad_reload_keeps_the_old_book(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(GOOD)
-    book = load_rulebook([path], graph=FakeGraph())
+    book = load_rulebook([path], graph=KG)
     path.write_text(GOOD.replace("certainty: 0.8", "certainty: high"))
     with pytest.raises(RuleLoadError):
-        book = book.reload(graph=FakeGraph())
+        book = book.reload(graph=KG)
     assert [r.id for r in book.rules] == ["cpu_hog"] and book.rule("cpu_hog").certainty == 0.8
 
 
@@ -141,7 +141,7 @@ def test_any_text_is_either_a_pack_or_located_problems(text: str) -> None:
 
 def test_a_directory_without_rule_files_is_a_problem(tmp_path: Path) -> None:
     with pytest.raises(RuleLoadError) as caught:
-        load_rulebook([tmp_path], graph=FakeGraph())
+        load_rulebook([tmp_path], graph=KG)
     assert caught.value.lines == [f"{tmp_path}:1:1 -: no rule files (*.yaml, *.yml) in this directory"]
 
 
@@ -180,14 +180,27 @@ def test_a_written_pack_loads_back_equal_and_positions_find_each_rule(
 
 
 def test_a_bound_the_engine_cannot_read(tmp_path: Path) -> None:
-    text = GOOD.replace("score: {gte: 3}", "score: {gte: 0.00001}\n          where: {peak: {lt: 1e20}}")
+    text = GOOD.replace("score: {gte: 3}", "score: {gte: 0.00001}\n          where: {peak: {lt: 1.0e+20}}")
     assert _errors(tmp_path, text) == [
         "r0.yaml:8:24 cpu_hog: bound 1e-05 is out of the engine's range (0, or 1e-4 <= |x| < 1e16)",
         "r0.yaml:9:30 cpu_hog: bound 1e+20 is out of the engine's range (0, or 1e-4 <= |x| < 1e16)",
     ]
 
 
+def test_a_bound_written_as_text_or_a_flag_is_not_read_as_a_number(tmp_path: Path) -> None:
+    """``gte: "3"`` once silently meant 3; YAML also reads ``1e20`` (no dot) as text."""
+    text = GOOD.replace(
+        "score: {gte: 3}", 'score: {gte: "3", lt: true}\n          where: {peak: {lt: 1e20}, rows: 5}'
+    )
+    assert _errors(tmp_path, text) == [
+        "r0.yaml:8:24 cpu_hog: when.all[0].score.gte: '3' is text, not a number (drop the quotes)",
+        "r0.yaml:8:33 cpu_hog: when.all[0].score.lt: Input should be a valid number",
+        "r0.yaml:9:30 cpu_hog: when.all[0].where.peak.lt: '1e20' is text, not a number (write an exponent as 1.0e+20)",
+        "r0.yaml:9:43 cpu_hog: when.all[0].where.rows: Input should be a valid dictionary or instance of NumTest",
+    ]
+
+
 def test_reloading_a_book_built_in_memory_gives_a_new_version_of_the_same_rules() -> None:
     empty = RuleBook.empty()
-    again = empty.reload(graph=FakeGraph())
+    again = empty.reload(graph=KG)
     assert (len(again), again.version > empty.version) == (0, True)

@@ -1,1 +1,0 @@
-"""Sub-commands of ``sleuth``; each module registers its own with ``register(subparsers)``."""
