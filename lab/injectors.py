@@ -10,94 +10,27 @@ Run one by hand: ``python -m lab.injectors lock_contention --dsn DSN --seconds 2
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 import pymysql
 
+from lab import statements
 from lab.db import connect, lab_dsn, run
+from lab.injector import MAX_SECONDS, Injector, Worker, pace
 from lab.schema import BIG_ROWS, CHURN_ROWS, ensure_schema
 from sources.live.dsn import Dsn
-
-# No injector runs longer than this, whatever the caller forgets.
-MAX_SECONDS = 120.0
-
-Worker = Callable[[Any, threading.Event], None]
-
-
-@dataclass
-class Injector:
-    """Worker threads, each with its own connection, running until stopped or out of time."""
-
-    dsn: Dsn
-    name: str
-    workers: list[Worker]
-    max_seconds: float = MAX_SECONDS
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    started_at: float | None = None
-    # Workers that open (and retry) their own connections: they get None instead of a connection.
-    self_connecting: list[Worker] = field(default_factory=list)
-    _timer: threading.Timer | None = None
-
-    def start(self) -> float:
-        """Start the workers; returns the wall-clock start time (the anomaly window's start)."""
-        self.started_at = time.time()
-        for i, work in enumerate(self.workers):
-            t = threading.Thread(target=self._run, args=(work,), name=f"{self.name}-{i}", daemon=True)
-            t.start()
-            self._threads.append(t)
-        self._timer = threading.Timer(self.max_seconds, self._stop.set)
-        self._timer.daemon = True
-        self._timer.start()
-        return self.started_at
-
-    def _run(self, work: Worker) -> None:
-        conn: Any = None
-        try:
-            if not any(work is own for own in self.self_connecting):
-                conn = connect(self.dsn)
-            work(conn, self._stop)
-        except Exception as exc:  # a worker's failure is reported by stop(), never raised in a thread
-            if not self._stop.is_set():
-                self.errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    conn.close()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._timer is not None:
-            self._timer.cancel()
-        deadline = time.monotonic() + timeout_s
-        for t in self._threads:
-            t.join(max(0.0, deadline - time.monotonic()))
-
-    def __enter__(self) -> Injector:
-        self.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
-
-def _pace(stop: threading.Event, seconds: float) -> bool:
-    """Sleep unless stopped; False once stopped."""
-    return not stop.wait(seconds)
 
 
 # -- the steady background workload ------------------------------------------------------------
 def _oltp(conn: Any, stop: threading.Event) -> None:
     rnd = random.Random(7)
-    while _pace(stop, 0.02):
+    while pace(stop, 0.02):
         run(conn, "SELECT payload FROM lab_big WHERE id = %s", (rnd.randint(1, BIG_ROWS),))
         run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(1, 100),))
 
@@ -158,7 +91,7 @@ def _idle_holder(family: str) -> Worker:
 def _churner(offset: int) -> Worker:
     def work(conn: Any, stop: threading.Event) -> None:
         rnd = random.Random(offset)
-        while _pace(stop, 0.01):
+        while pace(stop, 0.01):
             lo = rnd.randint(1, CHURN_ROWS - 200)
             run(conn, "UPDATE lab_churn SET counter = counter + 1 WHERE id BETWEEN %s AND %s", (lo, lo + 200))
 
@@ -229,7 +162,7 @@ def _bulk_loader(family: str) -> Worker:
     )
 
     def work(conn: Any, stop: threading.Event) -> None:
-        while _pace(stop, 0.05):
+        while pace(stop, 0.05):
             run(conn, sql)
 
     return work
@@ -240,13 +173,41 @@ def large_inserts(dsn: Dsn) -> Injector:
     return Injector(dsn, "large_inserts", [_bulk_loader(dsn.family) for _ in range(2)])
 
 
-ANOMALIES: dict[str, Callable[[Dsn], Injector]] = {
-    "lock_contention": lock_contention,
-    "missing_index": missing_index,
-    "idle_in_transaction": idle_in_transaction,
-    "connection_storm": connection_storm,
-    "cpu_heavy": cpu_heavy,
-    "large_inserts": large_inserts,
+Factory = Callable[[Dsn, random.Random], Injector]
+
+
+def _fixed(factory: Callable[[Dsn], Injector]) -> Factory:
+    """An anomaly whose parameters are not drawn per run."""
+
+    def make(dsn: Dsn, _rng: random.Random) -> Injector:
+        return factory(dsn)
+
+    return make
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """An injectable anomaly, the engines it exists on, and the table a diagnosis should name."""
+
+    make: Factory
+    engines: frozenset[str] = frozenset({"postgres", "mysql"})
+    table: str | None = None
+
+
+ANOMALIES: dict[str, Anomaly] = {
+    "lock_contention": Anomaly(_fixed(lock_contention), table="lab_accounts"),
+    "missing_index": Anomaly(_fixed(missing_index), table="lab_big"),
+    "idle_in_transaction": Anomaly(_fixed(idle_in_transaction)),
+    "connection_storm": Anomaly(_fixed(connection_storm)),
+    "cpu_heavy": Anomaly(_fixed(cpu_heavy)),
+    "large_inserts": Anomaly(_fixed(large_inserts), table="lab_bulk"),
+    # Dead tuples and autovacuum are PostgreSQL's: InnoDB purges old versions itself.
+    "dead_tuples": Anomaly(statements.dead_tuples, engines=frozenset({"postgres"}), table="lab_dead"),
+    "redundant_indexes": Anomaly(statements.redundant_indexes, table="lab_wide"),
+    "large_fetches": Anomaly(statements.large_fetches, table="lab_fetch"),
+    "correlated_subquery": Anomaly(statements.correlated_subquery, table="lab_orders"),
+    "poor_join": Anomaly(statements.poor_join, table="lab_ja"),
+    "large_updates_deletes": Anomaly(statements.large_updates_deletes, table="lab_upd"),
 }
 
 
@@ -267,10 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         "--dsn", required=True, help="a loopback lab DSN with write rights (SLEUTH_*_ADMIN_DSN)"
     )
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--seed", type=int, default=None, help="draws the anomaly's parameters (default: random)"
+    )
     args = parser.parse_args(argv)
     dsn = lab_dsn(args.dsn)
     prepare(dsn)
-    with ANOMALIES[args.anomaly](dsn) as injector:
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    with ANOMALIES[args.anomaly].make(dsn, random.Random(seed)) as injector:
+        print(f"seed {seed}: {injector.params}")
         time.sleep(min(args.seconds, MAX_SECONDS))
     for error in injector.errors:
         print(f"worker error: {dsn.redact(error)}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts (or stops) the lab's MariaDB: a scratch data directory on a free loopback port with
-# performance_schema on (statement digests), a lab database, a read-write user for the injectors and
-# a monitoring user holding only PROCESS, REPLICATION CLIENT and SELECT on performance_schema.
+# performance_schema on (statement digests, recent statement texts for EXPLAIN), a lab database, a
+# read-write user for the injectors and a monitoring user holding PROCESS, REPLICATION CLIENT, SELECT
+# on performance_schema and SELECT on the lab schema (table metadata and EXPLAIN need it).
 # Idempotent: a running lab server is reused.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -40,6 +41,7 @@ my_start() {
       --pid-file="$MY_PID" --port="$port" --bind-address=127.0.0.1 --skip-name-resolve \
       --max-connections=60 --innodb-buffer-pool-size=128M --innodb-log-file-size=64M \
       --innodb-flush-log-at-trx-commit=2 --performance-schema=ON \
+      --performance-schema-consumer-events-statements-current=ON \
       --performance-schema-consumer-events-statements-history=ON \
       --innodb-lock-wait-timeout=10 --log-error="$MY_DIR/error.log" >/dev/null 2>&1 < /dev/null &
     lab_wait_for "mariadb" my_client -e "SELECT 1"
@@ -52,6 +54,7 @@ GRANT ALL ON sleuth_lab.* TO 'sleuth_lab'@'127.0.0.1';
 CREATE USER IF NOT EXISTS 'sleuth_monitor'@'127.0.0.1' IDENTIFIED BY '$LAB_MONITOR_PASSWORD';
 GRANT PROCESS, REPLICATION CLIENT ON *.* TO 'sleuth_monitor'@'127.0.0.1';
 GRANT SELECT ON performance_schema.* TO 'sleuth_monitor'@'127.0.0.1';
+GRANT SELECT ON sleuth_lab.* TO 'sleuth_monitor'@'127.0.0.1';
 -- The lab user may kill sessions (to test a server "going away") and read performance_schema
 -- (to prove the monitor user only ever ran reads). A user with no monitoring grant at all shows
 -- how the collector degrades on a missing privilege.

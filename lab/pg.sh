@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) the lab's PostgreSQL 15: a scratch cluster on a free loopback port with
 # pg_stat_statements loaded, a lab database, a read-write role for the injectors and a read-only
-# monitoring role holding only pg_monitor. Idempotent: a running lab server is reused.
+# monitoring role holding pg_monitor and SELECT on the lab's tables (EXPLAIN needs it; a DBA's
+# monitoring role gets it per schema or through pg_read_all_data). Idempotent: a running lab
+# server is reused.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -68,6 +70,11 @@ GRANT pg_signal_backend, pg_read_all_stats TO sleuth_lab;
 SQL
   pg_psql -d sleuth_lab -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
   pg_psql -d sleuth_lab -c "REVOKE CREATE ON SCHEMA public FROM PUBLIC" >/dev/null
+  pg_psql -d sleuth_lab <<SQL >/dev/null
+GRANT USAGE ON SCHEMA public TO sleuth_monitor;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO sleuth_monitor;
+ALTER DEFAULT PRIVILEGES FOR ROLE sleuth_lab IN SCHEMA public GRANT SELECT ON TABLES TO sleuth_monitor;
+SQL
 }
 
 pg_stop() {

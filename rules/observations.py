@@ -16,13 +16,17 @@ Names and attributes (numbers unless marked):
     rows_affected_per_call, no_index_share (share of calls that used no index),
     temp_disk_tables_per_call, temp_blks_written, cache_hit_ratio (0..1, when block
     counters exist), plan_share (planning / (planning + execution) time),
-    joins (number of JOINs or comma-joined tables), boolean_terms (AND/OR count),
-    subqueries (number of nested SELECTs), correlated_subquery (flag),
+    joins (number of joined tables), boolean_terms (AND/OR count),
+    subqueries (number of nested query blocks), correlated_subquery (flag), has_where,
+    has_limit (flags), joins_without_equality, max_in_list (the longest IN list),
     statement (string: select | insert | update | delete | ddl | other), digest (string).
+    The shape comes from sqlglot's parse of the text in the engine's dialect.
 ``lock_waits`` — one, when the incident has lock snapshots:
     count, sessions_waiting, blockers, max_wait_s, total_wait_s,
     blockers_idle_in_transaction (distinct blockers in that state),
-    top_blocker_share (share of waits behind the most frequent blocker), objects.
+    top_blocker_share (share of waits behind the most frequent blocker), objects;
+    and, naming the subject, table (string: the object waited on most) and text (string:
+    the statement waiting most often, as the server showed it).
 ``event`` — one per event:
     kind (string, models.Event kinds), in_window (flag), before_window_s (seconds from
     the event to the window start; negative when it happened after the start),
@@ -35,6 +39,8 @@ Names and attributes (numbers unless marked):
 ``instance`` — one: vcpu, memory_gb, provisioned_iops (when known), storage_type (string),
     and, from signals when given, iops_used_share (read + write IOPS in the window /
     provisioned IOPS).
+``statement``, ``table``, ``index_candidate``, ``redundant_index``, ``workload`` — from the
+    incident's statement, table and plan sections; see ``rules.workload``.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 from models import Event, Fact, Incident, Instance, LockWait, SqlDigest, TimeWindow
+from rules.workload import workload_facts
+from sources.live.sqltext import Dialect, analyze, dialect_of
 
 TOP_SQL_LIMIT = 10
 EVENT_LEAD_S = 600.0
@@ -61,29 +69,12 @@ _MEMORY_UNITS = {
 }
 _TIME_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
-_WORDS = re.compile(r"[A-Za-z_]+")
-# Words that can follow a table name where an alias would stand; never aliases themselves.
-_NOT_AN_ALIAS = re.compile(
-    r"(?:where|join|on|group|order|limit|inner|left|right|full|cross|using|having|union|set|values"
-    r"|natural|outer|lateral)$"
-)
-_VERBS = {
-    "select": "select",
-    "with": "select",
-    "insert": "insert",
-    "update": "update",
-    "delete": "delete",
-    "create": "ddl",
-    "alter": "ddl",
-    "drop": "ddl",
-    "truncate": "ddl",
-}
 
 
 def observe(incident: Incident, window: TimeWindow | None = None, signals: Sequence[Fact] = ()) -> list[Fact]:
     """Every observation the incident supports; ``window`` defaults to the incident's own."""
     where = window if window is not None else incident.window
-    facts = top_sql_facts(incident.top_sql)
+    facts = top_sql_facts(incident.top_sql, dialect_of(incident.instance.engine))
     lock = lock_wait_fact(incident.lock_waits)
     if lock is not None:
         facts.append(lock)
@@ -92,6 +83,10 @@ def observe(incident: Incident, window: TimeWindow | None = None, signals: Seque
     if setting is not None:
         facts.append(setting)
     facts.append(instance_fact(incident.instance, signals))
+    numbers = {
+        k: v for k, v in (setting.attrs.items() if setting is not None else ()) if isinstance(v, float)
+    }
+    facts.extend(workload_facts(incident, where, numbers))
     return facts
 
 
@@ -114,15 +109,15 @@ def instance_fact(instance: Instance, signals: Sequence[Fact] = ()) -> Fact:
     return Fact(kind="observation", name="instance", attrs=attrs, source=SOURCE, text=text)
 
 
-def top_sql_facts(digests: Sequence[SqlDigest]) -> list[Fact]:
+def top_sql_facts(digests: Sequence[SqlDigest], dialect: Dialect = "postgres") -> list[Fact]:
     total = sum(d.total_time_ms for d in digests)
     ranked = sorted(digests, key=lambda d: d.total_time_ms, reverse=True)[:TOP_SQL_LIMIT]
-    return [_digest_fact(d, rank, total) for rank, d in enumerate(ranked, start=1)]
+    return [_digest_fact(d, rank, total, dialect) for rank, d in enumerate(ranked, start=1)]
 
 
-def _digest_fact(d: SqlDigest, rank: int, total_ms: float) -> Fact:
+def _digest_fact(d: SqlDigest, rank: int, total_ms: float, dialect: Dialect) -> Fact:
     calls = max(d.calls, 1)
-    shape = sql_shape(d.text)
+    shape = sql_shape(d.text, dialect)
     attrs: dict[str, float | str | bool] = {
         "rank": float(rank),
         "digest": d.digest,
@@ -135,6 +130,10 @@ def _digest_fact(d: SqlDigest, rank: int, total_ms: float) -> Fact:
         "boolean_terms": float(shape["boolean_terms"]),
         "subqueries": float(shape["subqueries"]),
         "correlated_subquery": bool(shape["correlated_subquery"]),
+        "has_where": bool(shape["has_where"]),
+        "has_limit": bool(shape["has_limit"]),
+        "joins_without_equality": float(shape["joins_without_equality"]),
+        "max_in_list": float(shape["max_in_list"]),
     }
     if d.rows_examined is not None:
         attrs["rows_examined"] = float(d.rows_examined)
@@ -165,51 +164,24 @@ def _digest_fact(d: SqlDigest, rank: int, total_ms: float) -> Fact:
     return Fact(kind="observation", name="top_sql", attrs=attrs, source=SOURCE, text=text)
 
 
-def sql_shape(text: str) -> dict[str, str | int | bool]:
-    """Coarse structure of a statement: its verb, joins, boolean terms and (correlated) subqueries.
+def sql_shape(text: str, dialect: Dialect = "postgres") -> dict[str, str | int | bool]:
+    """A statement's structure from its parse: verb, joins, boolean terms, subqueries and more.
 
-    A tokeniser, not a parser: digests are normalised text, and the rules only
-    need "has a correlated subquery" or "joins five tables" to point at a cause.
+    Texts sqlglot cannot parse (truncated digests) keep their verb and count nothing else:
+    an unparsed statement is not evidence of a join or a subquery.
     """
-    lowered = re.sub(r"'[^']*'", "''", text.lower())
-    words = _WORDS.findall(lowered)
-    statement = _VERBS.get(words[0], "other") if words else "other"
-    selects = words.count("select")
-    subqueries = max(selects - 1, 0) if statement == "select" else selects
-    joins = words.count("join")
-    from_lists = re.findall(r"\bfrom\s+([^()]*?)(?:\bwhere\b|\bgroup\b|\border\b|\blimit\b|\)|$)", lowered)
-    joins += sum(max(part.count(","), 0) for part in from_lists if "join" not in part)
+    shape = analyze(text, dialect)
     return {
-        "statement": statement,
-        "joins": joins,
-        "boolean_terms": words.count("and") + words.count("or"),
-        "subqueries": subqueries,
-        "correlated_subquery": subqueries > 0 and _correlated(lowered),
+        "statement": shape.statement,
+        "joins": shape.joins,
+        "boolean_terms": shape.boolean_terms,
+        "subqueries": shape.subqueries,
+        "correlated_subquery": shape.correlated_subquery,
+        "has_where": shape.has_where,
+        "has_limit": shape.has_limit,
+        "joins_without_equality": shape.joins_without_equality,
+        "max_in_list": shape.max_in_list,
     }
-
-
-def _correlated(sql: str) -> bool:
-    """A subquery that names an outer alias (``outer.col`` inside the parentheses) is correlated."""
-    outer = sql
-    while True:  # peel nested parentheses until only the outer query is left
-        peeled = re.sub(r"\([^()]*\)", " ", outer)
-        if peeled == outer:
-            break
-        outer = peeled
-    aliases = set(re.findall(r"\b(?:from|join)\s+\w+(?:\s+as)?\s+(\w+)", outer))
-    aliases |= set(re.findall(r",\s*\w+(?:\s+as)?\s+(\w+)", outer))
-    aliases = {a for a in aliases if not _NOT_AN_ALIAS.match(a)}
-    depth = 0
-    inner: list[str] = []
-    for ch in sql:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(depth - 1, 0)
-        if depth > 0:
-            inner.append(ch)
-    body = "".join(inner)
-    return any(re.search(rf"\b{re.escape(a)}\.\w+", body) for a in aliases)
 
 
 def lock_wait_fact(waits: Sequence[LockWait]) -> Fact | None:
@@ -233,6 +205,12 @@ def lock_wait_fact(waits: Sequence[LockWait]) -> Fact | None:
         "top_blocker_share": round(blockers.most_common(1)[0][1] / len(waits), 4) if blockers else 0.0,
         "objects": float(len({w.object for w in waits if w.object})),
     }
+    objects = Counter(w.object.replace("`", "").replace('"', "") for w in waits if w.object)
+    if objects:
+        attrs["table"] = objects.most_common(1)[0][0]
+    queries = Counter(" ".join(w.waiting_query.split()) for w in waits if w.waiting_query)
+    if queries:
+        attrs["text"] = queries.most_common(1)[0][0][:300]
     text = f"{len(waits)} lock waits, longest {max_wait:g} s, behind {len(blockers)} blocking session(s)" + (
         f", {len(idle)} idle in transaction" if idle else ""
     )

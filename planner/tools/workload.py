@@ -1,21 +1,25 @@
 """Workload tools: top SQL, lock waits, events and settings — the evidence metrics cannot show.
 
-Their facts are built by ``rules.observations`` so they carry exactly the names
-and attributes rule conditions test (``top_sql``, ``lock_waits``, ``event``,
-``settings``); a rule written against an incident file fires on what a tool
-found on a live server. Incident text (SQL, descriptions) is carried as data,
-truncated, and never interpreted.
+Their facts are built by ``rules.observations`` and ``rules.workload`` so they
+carry exactly the names and attributes rule conditions test (``top_sql``,
+``lock_waits``, ``event``, ``settings``, and for a capture with statement and
+table sections ``statement``, ``table``, ``index_candidate``,
+``redundant_index``, ``workload``); a rule written against an incident file
+fires on what a tool found on a live server. Incident text (SQL, descriptions)
+is carried as data, truncated, and never interpreted.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models import Fact, SqlDigest
+from models import Fact, Incident, SqlDigest
 from planner.tools.base import NoArgs, ToolContext, ToolOutput
 from rules import observations
+from rules.workload import workload_facts
+from sources.live.sqltext import dialect_of
 
 TEXT_LIMIT = 160
 SHOWN = 5
@@ -33,6 +37,14 @@ class SettingsArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     names: list[str] = Field(default_factory=list, max_length=20)
+
+
+@runtime_checkable
+class _Captured(Protocol):
+    """A source backed by an incident (a file or a live capture), whose statement and table sections
+    the rules can read; ``DataSource`` itself has no method for them."""
+
+    incident: Incident
 
 
 def clip(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -73,8 +85,21 @@ def top_sql(ctx: ToolContext, args: TopSqlArgs, step: str) -> ToolOutput:
         for d in ranked
     ]
     summary = f"top by {args.order_by}: {share:.0%} from {clip(top.text, 100)!r} ({top.calls} calls)"
-    facts = _sourced(observations.top_sql_facts(digests), step)
+    facts = _sourced(observations.top_sql_facts(digests, dialect_of(ctx.source.instance().engine)), step)
+    facts += _sourced(_workload(ctx), step)
+    rising = [f for f in facts if f.name == "statement" and f.attrs.get("rose_with_window") is True]
+    if rising:
+        summary += f"; rose with the window: {clip(str(rising[0].attrs.get('text', '')), 100)!r}"
     return ToolOutput(summary=summary, data={"order_by": args.order_by, "statements": rows}, facts=facts)
+
+
+def _workload(ctx: ToolContext) -> list[Fact]:
+    """Statement, table and index facts, when the source carries those sections."""
+    if not isinstance(ctx.source, _Captured):
+        return []
+    known = observations.settings_fact(ctx.source.incident.settings)
+    numbers = {k: v for k, v in (known.attrs.items() if known is not None else ()) if isinstance(v, float)}
+    return workload_facts(ctx.source.incident, ctx.window, numbers)
 
 
 def lock_waits(ctx: ToolContext, _args: NoArgs, step: str) -> ToolOutput:

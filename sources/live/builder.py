@@ -11,11 +11,21 @@ import time
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from models import Incident, Instance, LockWait, LogExcerpt, MetricSeries, SqlDigest, TimeWindow
-from sources.live.sample import Sample, ServerInfo
+from models import (
+    Incident,
+    Instance,
+    LockWait,
+    LogExcerpt,
+    MetricSeries,
+    StatementActivity,
+    StatementPlan,
+    TableInfo,
+    TimeWindow,
+)
+from sources.live.sample import Sample, ServerInfo, TableReading
+from sources.live.workload import statement_activity, table_infos, top_sql
 
 MAX_LOCK_WAITS = 500
-MAX_TOP_SQL = 50
 # (derived metric, numerator counter, denominator counter): ratios of deltas, in percent.
 RATIOS: tuple[tuple[str, str, str], ...] = (
     ("pg_stat_database.blks_hit_ratio_pct", "pg_stat_database.blks_hit", "pg_stat_database.blks_total"),
@@ -65,47 +75,6 @@ def ratio_series(samples: list[Sample], num: str, den: str) -> tuple[list[float]
     return times, values
 
 
-def digest_delta(first: list[SqlDigest], last: list[SqlDigest], limit: int = MAX_TOP_SQL) -> list[SqlDigest]:
-    """The statements' load during the capture: last snapshot minus first, busiest first."""
-    before = {d.digest: d for d in first}
-    out: list[SqlDigest] = []
-    for d in last:
-        b = before.get(d.digest)
-        if b is None:
-            out.append(d)
-            continue
-        calls = d.calls - b.calls
-        total = d.total_time_ms - b.total_time_ms
-        if calls <= 0 or total < 0:
-            continue
-
-        def sub(x: int | None, y: int | None) -> int | None:
-            return None if x is None else max(0, x - (y or 0))
-
-        out.append(
-            d.model_copy(
-                update={
-                    "calls": calls,
-                    "total_time_ms": total,
-                    "mean_time_ms": total / calls,
-                    "rows_examined": sub(d.rows_examined, b.rows_examined),
-                    "rows_sent": sub(d.rows_sent, b.rows_sent),
-                    "rows_affected": sub(d.rows_affected, b.rows_affected),
-                    "temp_disk_tables": sub(d.temp_disk_tables, b.temp_disk_tables),
-                    "no_index_used": sub(d.no_index_used, b.no_index_used),
-                    "shared_blks_read": sub(d.shared_blks_read, b.shared_blks_read),
-                    "shared_blks_hit": sub(d.shared_blks_hit, b.shared_blks_hit),
-                    "temp_blks_written": sub(d.temp_blks_written, b.temp_blks_written),
-                    "plan_time_ms": None
-                    if d.plan_time_ms is None
-                    else max(0.0, d.plan_time_ms - (b.plan_time_ms or 0.0)),
-                }
-            )
-        )
-    out.sort(key=lambda d: d.total_time_ms, reverse=True)
-    return out[:limit]
-
-
 @dataclass
 class IncidentBuilder:
     """Accumulates samples as they arrive, so whatever was collected can become an incident at any time."""
@@ -114,9 +83,11 @@ class IncidentBuilder:
     started: float
     interval_s: float
     samples: list[Sample] = field(default_factory=list)
-    first_top_sql: list[SqlDigest] = field(default_factory=list)
-    last_top_sql: list[SqlDigest] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
+    start_tables: list[TableReading] = field(default_factory=list)
+    end_tables: list[TableReading] = field(default_factory=list)
+    table_details: list[TableInfo] = field(default_factory=list)
+    plans: list[StatementPlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     window: TimeWindow | None = None
 
@@ -159,6 +130,9 @@ class IncidentBuilder:
                     series.append(MetricSeries(name=name, unit="%", timestamps=times, values=values))
         return series
 
+    def statements(self) -> list[StatementActivity]:
+        return statement_activity(self.samples)
+
     def lock_waits(self) -> list[LockWait]:
         waits = [w for s in self.samples for w in s.lock_waits]
         return waits[-MAX_LOCK_WAITS:]
@@ -184,6 +158,7 @@ class IncidentBuilder:
                     message=stopped_early,
                 )
             )
+        activity = self.statements()
         return Incident(
             id=f"live-{engine}-{stamp}",
             title=f"Live capture of {engine} {self.info.version} at {self.info.host}",
@@ -197,9 +172,12 @@ class IncidentBuilder:
             ),
             metrics=self.metrics(),
             window=self.window,
-            top_sql=digest_delta(self.first_top_sql, self.last_top_sql) if self.last_top_sql else [],
+            top_sql=top_sql(activity),
             lock_waits=self.lock_waits(),
             logs=logs,
             settings=dict(self.settings),
+            statements=activity,
+            tables=table_infos(self.table_details, self.start_tables, self.end_tables),
+            plans=list(self.plans),
             source=f"live:{engine}",
         )

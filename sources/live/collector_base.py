@@ -13,9 +13,12 @@ from collections.abc import Callable
 from models import Engine
 from sources.live.dsn import Dsn
 from sources.live.host import HostProbe
-from sources.live.sample import Sample, ServerInfo
-from sources.live.sections import SectionRunner
-from sources.live.session import Session
+from sources.live.sample import Sample, ServerInfo, StatementReading
+from sources.live.sections import SectionRunner, number
+from sources.live.session import Row, Session
+from sources.live.sqltext import Dialect, mask
+
+PLANS_SECTION = "plans"
 
 
 class SessionCollector:
@@ -28,12 +31,16 @@ class SessionCollector:
         dsn: Dsn,
         session_factory: Callable[[Dsn], Session],
         host_probe: HostProbe | None,
+        *,
+        mask_literals: bool = True,
     ) -> None:
         self._dsn = dsn
+        self._mask = mask_literals
         self._factory = session_factory
         self._session: Session | None = None
         self._host = host_probe if host_probe is not None else (HostProbe() if dsn.is_local else None)
         self._max_connections: float | None = None
+        self._texts: set[str] = set()
 
     def _server_info(self, engine: Engine, version: str) -> ServerInfo:
         local = self._host is not None and self._host.available()
@@ -67,3 +74,48 @@ class SessionCollector:
 
     def notes(self) -> list[str]:
         return list(self._runner.notes)
+
+    def _shown(self, text: object, dialect: Dialect) -> str | None:
+        """A statement text as it may be stored: literals masked unless the user asked to keep them."""
+        if text is None:
+            return None
+        raw = str(text)
+        return mask(raw, dialect) if self._mask else raw
+
+    def _note_plan_failures(self, failures: list[str], tried: int) -> None:
+        """One line for the plans that could not be made; all of them failing disables the section."""
+        if not failures:
+            return
+        if len(failures) == tried:
+            self._runner.disable(PLANS_SECTION, failures[0])
+        else:
+            self._runner.notes.append(
+                f"{PLANS_SECTION}: {len(failures)} of {tried} statement(s) could not be planned ({failures[0]})"
+            )
+
+    def _statement_readings(
+        self,
+        rows: list[Row],
+        names: tuple[str, ...],
+        texts_of: Callable[[list[str]], list[Row]],
+        dialect: Dialect,
+    ) -> dict[str, StatementReading]:
+        """Each statement's counters; its text (masked) and schema only the first time it is seen.
+
+        ``texts_of`` reads the texts of the digests given (already checked by the caller), so
+        a query file or digest table is read for new statements only.
+        """
+        fresh = [str(r["digest"]) for r in rows if str(r["digest"]) not in self._texts]
+        texts = {str(t["digest"]): t for t in texts_of(fresh)} if fresh else {}
+        self._texts.update(texts)
+        readings: dict[str, StatementReading] = {}
+        for r in rows:
+            digest = str(r["digest"])
+            counters = {k: v for k in names if (v := number(r.get(k))) is not None}
+            text = texts.get(digest)
+            readings[digest] = StatementReading(
+                counters=counters,
+                text=None if text is None else self._shown(text.get("text"), dialect) or "",
+                schema=None if text is None else str(text.get("schema_name") or "") or None,
+            )
+        return readings

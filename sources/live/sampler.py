@@ -6,6 +6,7 @@ clock, so a clock step during the capture cannot make a series go backwards.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -15,10 +16,10 @@ from sources.live.builder import IncidentBuilder
 from sources.live.dsn import Dsn, DsnError, parse_dsn
 from sources.live.errors import CollectError, ConnectionLost, PartialCollection
 from sources.live.sample import Collector, Sample
+from sources.live.sqltext import dialect_of
+from sources.live.workload import plan_candidates, tables_touched
 
 OnSample = Callable[[int, Sample], None]
-# Statement digests are re-read every this many samples, so a capture cut short still has recent ones.
-TOP_SQL_EVERY = 10
 
 
 class Clock(Protocol):
@@ -42,25 +43,36 @@ class SystemClock:
         time.sleep(seconds)
 
 
-def open_collector(dsn: Dsn) -> Collector:
+def open_collector(dsn: Dsn, *, mask_literals: bool = True) -> Collector:
     """The collector for the DSN's engine family (postgresql:// or mysql:// / mariadb://).
 
     Drivers are imported here, not at module import, so commands that never touch a live
     server (``sleuth diagnose FILE``) do not pay for loading psycopg and PyMySQL.
+    ``mask_literals=False`` keeps the literals of the statement texts the server shows (lock
+    waiters and blockers); by default they are replaced by ``?`` before anything is stored.
     """
     if dsn.family == "postgres":
         from sources.live.postgres import PostgresCollector
 
-        return PostgresCollector(dsn)
+        return PostgresCollector(dsn, mask_literals=mask_literals)
     from sources.live.mysql import MySqlCollector
 
-    return MySqlCollector(dsn)
+    return MySqlCollector(dsn, mask_literals=mask_literals)
+
+
+# Each snapshot runs a few dozen catalogue queries (docs/LIVE.md): below 100 ms the capture would
+# become part of the load it measures, and no counter of interest moves faster than that.
+MIN_INTERVAL_S = 0.1
 
 
 def sample_count(duration_s: float, interval_s: float) -> int:
     """Samples needed to cover ``duration_s``: one at the start and one per interval after it."""
-    if interval_s <= 0 or duration_s < 0:
-        raise CollectError(f"interval must be > 0 and duration >= 0 (got {interval_s:g} s, {duration_s:g} s)")
+    if not (math.isfinite(interval_s) and math.isfinite(duration_s)) or duration_s < 0:
+        raise CollectError(
+            f"duration must be 0 s or more and both finite (got {duration_s:g} s every {interval_s:g} s)"
+        )
+    if interval_s < MIN_INTERVAL_S:
+        raise CollectError(f"interval must be at least {MIN_INTERVAL_S * 1000:g} ms (got {interval_s:g} s)")
     return round(duration_s / interval_s) + 1
 
 
@@ -73,8 +85,11 @@ def collect(
     collector: Collector | None = None,
     clock: Clock | None = None,
     window: TimeWindow | None = None,
+    mask_literals: bool = True,
 ) -> Incident:
     """Sample a live server read-only for ``duration_s`` and return the capture as an incident.
+
+    Statement texts are stored with literals masked unless ``mask_literals`` is False.
 
     Raises ``CollectError`` (one line, no password) when nothing could be collected, and
     ``PartialCollection`` carrying the incident of every sample so far when the server goes away
@@ -86,7 +101,7 @@ def collect(
         raise CollectError(str(exc)) from None
     count = sample_count(duration_s, interval_s)
     clk = clock or SystemClock()
-    coll = collector or open_collector(parsed)
+    coll = collector or open_collector(parsed, mask_literals=mask_literals)
     try:
         info = coll.connect()
     except BaseException:
@@ -96,10 +111,14 @@ def collect(
     builder = IncidentBuilder(info=info, started=wall0, interval_s=interval_s, window=window)
     try:
         builder.settings = coll.settings()
-        builder.first_top_sql = coll.top_sql()
+        builder.start_tables = coll.table_readings()
         for index in range(count):
             due = mono0 + index * interval_s
             delay = due - clk.monotonic()
+            if index and -delay > interval_s / 2:
+                # A slow server made this slot late: skip it rather than catch up in a burst of
+                # snapshots, and never sample past the duration asked for.
+                continue
             if delay > 0:
                 clk.sleep(delay)
             now = round(wall0 + (clk.monotonic() - mono0), 3)
@@ -108,19 +127,33 @@ def collect(
             sample = coll.sample(now)
             builder.add(sample)
             if on_sample is not None:
-                on_sample(index, sample)
-            last = index == count - 1
-            if last or (index + 1) % TOP_SQL_EVERY == 0:
-                builder.last_top_sql = coll.top_sql() or builder.last_top_sql
-        builder.notes = coll.notes()
+                on_sample(len(builder.samples) - 1, sample)
+        unfinished = _finish(coll, builder)
+        builder.notes = [*coll.notes(), *unfinished]
         return builder.build()
     except ConnectionLost as exc:
         message = f"{exc.message}; kept {len(builder.samples)} sample(s)"
         builder.notes = coll.notes()
         raise PartialCollection(message, builder.build(stopped_early=message)) from None
-    except KeyboardInterrupt:
-        message = f"capture interrupted; kept {len(builder.samples)} sample(s)"
+    except KeyboardInterrupt as exc:  # Ctrl-C, or a stop signal the caller turned into one
+        message = f"{str(exc) or 'capture interrupted'}; kept {len(builder.samples)} sample(s)"
         builder.notes = coll.notes()
         raise PartialCollection(message, builder.build(stopped_early=message)) from None
     finally:
         coll.close()
+
+
+def _finish(coll: Collector, builder: IncidentBuilder) -> list[str]:
+    """After the last sample: the heavy statements' tables and plans, read once; notes on failure.
+
+    The server going away now costs only these sections; every sample is already kept.
+    """
+    dialect = dialect_of(builder.info.engine)
+    activity = builder.statements()
+    try:
+        builder.end_tables = coll.table_readings()
+        builder.table_details = coll.table_details(tables_touched(activity, dialect))
+        builder.plans = coll.plans(plan_candidates(activity, dialect))
+    except ConnectionLost as exc:
+        return [f"tables and plans: not collected ({exc.message})"]
+    return []

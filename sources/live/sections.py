@@ -10,20 +10,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sources.live.errors import QueryFailed
 from sources.live.sample import Sample
 from sources.live.session import Row, Session
 
 SectionFn = Callable[[Session, Sample], None]
+T = TypeVar("T")
 
 
 @dataclass
 class Section:
+    """A named read; ``per_sample=False`` marks one read only at the edges of a capture (tables, plans)."""
+
     name: str
     run: SectionFn
     enabled: bool = True
+    per_sample: bool = True
+
+
+def edge_only(name: str) -> Section:
+    """A section read only at the start or end of a capture, through ``SectionRunner.guarded``."""
+    return Section(name, _no_sample, per_sample=False)
+
+
+def _no_sample(session: Session, sample: Sample) -> None:
+    return None
 
 
 class SectionRunner:
@@ -32,6 +45,24 @@ class SectionRunner:
     def __init__(self, sections: list[Section]) -> None:
         self.sections = sections
         self.notes: list[str] = []
+
+    def enabled(self, name: str) -> bool:
+        return any(s.name == name and s.enabled for s in self.sections)
+
+    def guarded(self, name: str, session: Session, read: Callable[[Session], T], default: T) -> T:
+        """Run an edge-only read; a ``QueryFailed`` disables it with one note and gives ``default``.
+
+        The read's snapshot is ended either way, so nothing holds a transaction open afterwards.
+        """
+        if not self.enabled(name):
+            return default
+        try:
+            return read(session)
+        except QueryFailed as exc:
+            self.disable(name, exc.message)
+            return default
+        finally:
+            session.end_snapshot()
 
     def disable(self, name: str, why: str) -> None:
         for section in self.sections:
@@ -42,7 +73,7 @@ class SectionRunner:
     def run(self, session: Session, sample: Sample) -> None:
         try:
             for section in self.sections:
-                if not section.enabled:
+                if not section.enabled or not section.per_sample:
                     continue
                 try:
                     section.run(session, sample)

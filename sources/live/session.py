@@ -22,6 +22,14 @@ class Session(Protocol):
         """Run one SELECT/SHOW; raise ``QueryFailed`` (session usable) or ``ConnectionLost``."""
         ...
 
+    def explain(self, text: str) -> Any:
+        """The JSON plan of one query text (EXPLAIN without ANALYZE; the statement never runs).
+
+        Raises ``WriteRefused`` for a text that is not one plain query, ``QueryFailed`` when the
+        server cannot plan it (privilege, unknown table, untyped parameter).
+        """
+        ...
+
     def end_snapshot(self) -> None:
         """Roll back the read-only transaction so no snapshot holds a transaction open between samples."""
         ...

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from models import SqlDigest
+from models import SqlDigest, StatementActivity, StatementPlan, TableInfo
 from sources.live.errors import ConnectionLost, QueryFailed
-from sources.live.guard import check_read_only
-from sources.live.sample import Sample, ServerInfo
+from sources.live.guard import check_explainable, check_read_only
+from sources.live.sample import Sample, ServerInfo, StatementReading, TableReading
 from sources.live.session import Row
 
 Responder = Callable[[str], list[Row]]
@@ -32,6 +34,16 @@ class FakeSession:
         check_read_only(sql)  # the real sessions guard too; a fake must not hide a write
         self.statements.append(" ".join(sql.split()))
         return self.respond(sql)
+
+    def explain(self, text: str) -> Any:
+        """The plan document the canned ``EXPLAIN <text>`` row holds (the first column, like a server's)."""
+        check_explainable(text, "postgres" if "mariadb" not in self.version.lower() else "mysql")
+        self.statements.append(f"EXPLAIN {' '.join(text.split())}")
+        rows = self.respond(f"EXPLAIN {text}")
+        if not rows:
+            return None
+        value = next(iter(rows[0].values()))
+        return json.loads(value) if isinstance(value, str) else value
 
     def end_snapshot(self) -> None:
         self.snapshots_ended += 1
@@ -73,6 +85,11 @@ class ScriptedCollector:
     closed: bool = False
     notes_: list[str] = field(default_factory=list)
     digests: list[list[SqlDigest]] = field(default_factory=list)
+    statements: list[dict[str, StatementReading]] = field(default_factory=list)
+    tables: list[list[TableReading]] = field(default_factory=list)
+    details: list[TableInfo] = field(default_factory=list)
+    asked_details: list[list[str]] = field(default_factory=list)
+    asked_plans: list[list[str]] = field(default_factory=list)
 
     def connect(self) -> ServerInfo:
         return ServerInfo(engine="postgres", version="15.4", host="db.example:5432")
@@ -88,13 +105,29 @@ class ScriptedCollector:
             raise KeyboardInterrupt
         if self.clock is not None:
             self.clock.mono += self.cost_s
-        return Sample(time=now, counters=dict(self.counters[i]), gauges=dict(self.gauges[i]))
+        return Sample(
+            time=now,
+            counters=dict(self.counters[i]),
+            gauges=dict(self.gauges[i]),
+            statements=self.statements[i] if i < len(self.statements) else None,
+        )
 
     def top_sql(self) -> list[SqlDigest]:
         return self.digests.pop(0) if self.digests else []
 
     def settings(self) -> dict[str, str]:
         return {"max_connections": "100"}
+
+    def table_readings(self) -> list[TableReading]:
+        return self.tables.pop(0) if self.tables else []
+
+    def table_details(self, names: list[str]) -> list[TableInfo]:
+        self.asked_details.append(list(names))
+        return list(self.details)
+
+    def plans(self, statements: list[StatementActivity]) -> list[StatementPlan]:
+        self.asked_plans.append([s.digest for s in statements])
+        return []
 
     def notes(self) -> list[str]:
         return list(self.notes_)

@@ -8,17 +8,21 @@ real incident unfold.
 from __future__ import annotations
 
 import os
+import random
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from knowledge_graph import load_default_graph
 from lab.db import lab_dsn
-from lab.injectors import ANOMALIES, Injector, background, prepare
+from lab.injector import Injector
+from lab.injectors import ANOMALIES, background, prepare
 from models import Diagnosis, Incident
 from rules import RuleBook, diagnose_with_rules, load_rulebook
 from rules.facts import PipelineGraph
+from rules.workload import name_subjects
 from sources.live import collect
 
 BASELINE_S = 6.0
@@ -33,7 +37,16 @@ EXPECTED: dict[str, set[str]] = {
     "connection_storm": {"connection_exhaustion"},
     "cpu_heavy": {"cpu_contention", "cpu_saturation"},
     "large_inserts": {"large_inserts"},
+    "dead_tuples": {"dead_tuples_vacuum"},
+    "redundant_indexes": {"redundant_indexes"},
+    "large_fetches": {"large_fetches"},
+    "correlated_subquery": {"correlated_subquery"},
+    "poor_join": {"poor_join"},
+    "large_updates_deletes": {"large_updates_deletes"},
 }
+# Each run draws the new anomalies' sizes, threads and query shapes from this seed (printed with
+# the result); set it to replay a run.
+SEED_ENV = "SLEUTH_LAB_SEED"
 # Set to a directory to keep every captured incident for inspection (``sleuth diagnose FILE``).
 DUMP_ENV = "SLEUTH_LAB_DUMP"
 
@@ -47,6 +60,7 @@ class ScenarioResult:
     collect_s: float
     diagnose_s: float
     injector_errors: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def top(self) -> str | None:
@@ -58,10 +72,19 @@ class ScenarioResult:
 
     def summary(self) -> str:
         causes = ", ".join(f"{c.cause}={c.certainty:.2f}" for c in self.diagnosis.causes[:5])
+        subjects = (
+            ", ".join(
+                f"{s.kind}:{s.name if s.kind != 'statement' else s.text[:60]}"
+                for s in self.diagnosis.causes[0].subjects
+            )
+            if self.diagnosis.causes
+            else ""
+        )
         return (
             f"{self.anomaly} on {self.incident.instance.engine}: top={self.top} "
             f"certainty={self.top_certainty:.2f} collect={self.collect_s:.1f}s "
-            f"diagnose={self.diagnose_s * 1000:.0f}ms causes=[{causes}] errors={self.injector_errors}"
+            f"diagnose={self.diagnose_s * 1000:.0f}ms causes=[{causes}] subjects=[{subjects}] "
+            f"params={self.params} errors={self.injector_errors}"
         )
 
 
@@ -74,6 +97,13 @@ class Capture:
     anomaly_started: float
     collect_s: float
     injector_errors: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def run_seed() -> int:
+    """The seed of this run's draws: ``$SLEUTH_LAB_SEED`` to replay one, else a fresh one."""
+    fixed = os.environ.get(SEED_ENV)
+    return int(fixed) if fixed else random.SystemRandom().randrange(2**31)
 
 
 def capture_scenario(
@@ -84,11 +114,12 @@ def capture_scenario(
     baseline_s: float = BASELINE_S,
     anomaly_s: float = ANOMALY_S,
     interval_s: float = INTERVAL_S,
+    seed: int = 0,
 ) -> Capture:
     """Baseline, then ``anomaly`` for ``anomaly_s``, collected throughout by the monitoring account."""
     admin = lab_dsn(admin_dsn)
     prepare(admin)
-    injector: Injector = ANOMALIES[anomaly](admin)
+    injector: Injector = ANOMALIES[anomaly].make(admin, random.Random(seed))
     started: list[float] = []
 
     def begin_anomaly() -> None:
@@ -123,6 +154,7 @@ def capture_scenario(
         anomaly_started=started[0] if started else float("nan"),
         collect_s=collect_s,
         injector_errors=[*injector.errors, *load.errors],
+        params={"seed": seed, **injector.params},
     )
 
 
@@ -130,6 +162,7 @@ def diagnose_capture(capture: Capture, book: RuleBook, kg: PipelineGraph) -> Sce
     """The rules' diagnosis of a capture, window inferred, timed."""
     t0 = time.monotonic()
     diagnosis = diagnose_with_rules(capture.incident, book=book, kg=kg)
+    diagnosis = diagnosis.model_copy(update={"causes": [name_subjects(c) for c in diagnosis.causes]})
     return ScenarioResult(
         anomaly=capture.anomaly,
         incident=capture.incident,
@@ -138,11 +171,14 @@ def diagnose_capture(capture: Capture, book: RuleBook, kg: PipelineGraph) -> Sce
         collect_s=capture.collect_s,
         diagnose_s=time.monotonic() - t0,
         injector_errors=capture.injector_errors,
+        params=capture.params,
     )
 
 
 def run_scenario(anomaly: str, monitor_dsn: str, admin_dsn: str) -> ScenarioResult:
     """Capture and diagnose one anomaly on one server (for a single case run by hand)."""
     return diagnose_capture(
-        capture_scenario(anomaly, monitor_dsn, admin_dsn), load_rulebook(), load_default_graph()
+        capture_scenario(anomaly, monitor_dsn, admin_dsn, seed=run_seed()),
+        load_rulebook(),
+        load_default_graph(),
     )

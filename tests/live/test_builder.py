@@ -1,9 +1,8 @@
-"""Samples into an incident: rates from counters, resets, interval ratios and statement deltas."""
+"""Samples into an incident: rates from counters, resets and interval ratios."""
 
 from __future__ import annotations
 
-from models import SqlDigest
-from sources.live.builder import IncidentBuilder, counter_rates, digest_delta, ratio_series
+from sources.live.builder import IncidentBuilder, counter_rates, ratio_series
 from sources.live.sample import Sample, ServerInfo
 
 INFO = ServerInfo(engine="postgres", version="15.4", host="127.0.0.1:5432", vcpu=2, memory_gb=4.0, local=True)
@@ -55,17 +54,3 @@ def test_a_single_sample_gives_gauges_only_and_an_early_stop_is_logged() -> None
         "error",
         "lost the connection; kept 1 sample(s)",
     )
-
-
-def _digest(d: str, calls: int, total: float, examined: int | None = None) -> SqlDigest:
-    return SqlDigest(digest=d, text=f"q{d}", calls=calls, total_time_ms=total, rows_examined=examined)
-
-
-def test_digest_delta_is_the_load_during_the_capture_busiest_first() -> None:
-    first = [_digest("a", 10, 100.0, 50), _digest("b", 5, 10.0)]
-    last = [_digest("a", 30, 500.0, 250), _digest("b", 5, 10.0), _digest("c", 2, 900.0)]
-    out = digest_delta(first, last)
-    assert [(d.digest, d.calls, d.total_time_ms, d.mean_time_ms, d.rows_examined) for d in out] == [
-        ("c", 2, 900.0, None, None),
-        ("a", 20, 400.0, 20.0, 200),
-    ]

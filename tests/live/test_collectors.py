@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from sources.live import mysql_queries as myq
-from sources.live import postgres_queries as pgq
 from sources.live.dsn import Dsn, parse_dsn
 from sources.live.errors import QueryFailed
 from sources.live.host import HostProbe
 from sources.live.mysql import MySqlCollector
+from sources.live.mysql import queries as myq
 from sources.live.postgres import PostgresCollector
+from sources.live.postgres import queries as pgq
 from sources.live.session import Row, Session
 from tests.live.fakes import FakeSession
 
@@ -210,8 +210,10 @@ def test_mysql_status_splits_counters_from_gauges_and_degrades_per_section() -> 
     assert sample.gauges["processlist.active"] == 3.0
     assert sample.gauges["sys.innodb_lock_waits.count"] == 0.0
     assert coll.top_sql() == []
+    assert coll.table_readings() == []
     assert coll.notes() == [
         "statement digests: not collected (performance_schema is disabled on this server)",
+        "table statistics: not collected (performance_schema is disabled on this server)",
         "innodb transactions: not collected (Access denied; you need (at least one of) the PROCESS "
         "privilege(s) (error 1227))",
     ]

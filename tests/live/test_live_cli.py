@@ -11,9 +11,9 @@ from lab.db import lab_dsn
 from models import Incident, Instance
 from sources.live import Dsn, PartialCollection, Sample
 from sources.live.sampler import OnSample
+from tui.cli import live as live_cli
 from tui.cli import main
-from tui.commands import live_cli
-from tui.commands.live_cli import parse_duration
+from tui.cli.live import parse_duration
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("60s", 60.0), ("2m", 120.0), ("500ms", 0.5), ("1.5", 1.5)])
@@ -62,7 +62,10 @@ def test_a_partial_capture_is_written_and_exits_1(
     partial = Incident(id="live-postgres-x", instance=Instance(engine="postgres", host="db.example:5432"))
     message = "lost the connection to postgresql://mon:***@db.example:5432/app: terminated; kept 4 sample(s)"
 
-    def fake_collect(dsn: Dsn, duration: float, interval: float, *, on_sample: OnSample) -> Incident:
+    def fake_collect(
+        dsn: Dsn, duration: float, interval: float, *, on_sample: OnSample, mask_literals: bool
+    ) -> Incident:
+        assert mask_literals  # literals are masked unless --keep-literals
         for i in range(4):
             on_sample(i, Sample(time=float(i)))
         raise PartialCollection(message, partial)
@@ -77,27 +80,14 @@ def test_a_partial_capture_is_written_and_exits_1(
     assert Incident.model_validate_json(out.read_text()) == partial
 
 
-def test_diagnose_dsn_lets_the_planner_read_the_live_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The capture of ``diagnose --dsn`` is investigated through a LiveSource; other files are not."""
-    from pathlib import Path
-
-    import planner.runner
-    from models import Diagnosis
+def test_diagnose_dsn_lets_the_planner_read_the_live_server() -> None:
+    """The capture of ``diagnose --dsn`` is investigated through a LiveSource over the same server."""
+    from sleuth import Sleuth
+    from sources.importers import load_incident
     from sources.live.datasource import LiveSource
-    from tui.commands.rules_cli import DiagnoseOptions, diagnose_one
 
-    seen: dict[str, object] = {}
-
-    def fake_triage(incident: object, *args: object, source: object = None, **kwargs: object) -> Diagnosis:
-        seen["source"] = source
-        return Diagnosis(incident="x", path="inconclusive")
-
-    monkeypatch.setattr(planner.runner, "triage_incident", fake_triage)
     example = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "rds-pg-missing-index.json"
-    dsn = "postgresql://monitor:s3cret@127.0.0.1:5432/app"
-    options = DiagnoseOptions(llm="always", live_path=str(example), dsn=dsn)
-    diagnose_one(example, options)
-    assert isinstance(seen["source"], LiveSource)
-    assert "s3cret" not in repr(options)
-    diagnose_one(example, DiagnoseOptions(llm="always", live_path="/elsewhere.json", dsn=dsn))
-    assert seen["source"] is None
+    incident = load_incident(example)
+    source = Sleuth().live_source(incident, "postgresql://monitor:s3cret@127.0.0.1:5432/app")
+    assert isinstance(source, LiveSource)
+    assert source.incident is incident

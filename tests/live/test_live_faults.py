@@ -17,7 +17,8 @@ from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 
-SLEUTH = [sys.executable, "-m", "tui.cli"]
+# The installed console script, as a user runs it.
+SLEUTH = [str(Path(sys.executable).with_name("sleuth"))]
 
 
 def _closed_port() -> int:

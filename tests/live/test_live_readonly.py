@@ -9,14 +9,23 @@ import pymysql
 import pytest
 
 from lab.db import connect, lab_dsn, run
+from lab.injectors import background, prepare
+from models import Incident
 from sources.live import collect, parse_dsn
 from sources.live.errors import WriteRefused
-from sources.live.pg_session import PgSession
+from sources.live.postgres.session import PgSession
 from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 
 PG_READ_PREFIXES = ("select", "show", "begin read only", "rollback")
+# Plans: EXPLAIN without ANALYZE, and the generic-plan steps for a normalised text.
+PG_PLAN_PREFIXES = (
+    "explain (format json) ",
+    "prepare sleuth_plan_",
+    "deallocate sleuth_plan_",
+    "set local plan_cache_mode = force_generic_plan",
+)
 MARIADB_READ_EVENTS = {
     "statement/sql/select",
     "statement/sql/show_status",
@@ -60,11 +69,22 @@ def test_postgres_monitor_role_ran_nothing_but_reads(lab: Lab) -> None:
     ran = _ran_during(lab.pg_admin, PG_MONITOR_STATEMENTS, lambda: _collect_postgres(lab))
     queries = [key.split(" ", 1)[1].strip().lower() for key in ran]
     assert sum(ran.values()) >= 20
-    assert [q for q in queries if not q.startswith(PG_READ_PREFIXES)] == []
+    assert [q for q in queries if not q.startswith(PG_READ_PREFIXES + PG_PLAN_PREFIXES)] == []
+    assert not any("analyze" in q for q in queries if q.startswith("explain"))
+
+
+def _under_load(dsn: str, run_capture: Callable[[], Incident]) -> Incident:
+    """A capture while the lab's normal workload runs, so there are statements to explain."""
+    admin = lab_dsn(dsn)
+    prepare(admin)
+    with background(admin):
+        return run_capture()
 
 
 def _collect_postgres(lab: Lab) -> None:
-    assert collect(lab.pg, 2, 1).instance.engine == "postgres"
+    incident = _under_load(lab.pg_admin, lambda: collect(lab.pg, 3, 1))
+    assert incident.instance.engine == "postgres"
+    assert incident.plans, "the capture explained its statements"
 
 
 def test_postgres_monitor_role_cannot_write_and_the_session_refuses_to_try(lab: Lab) -> None:
@@ -98,7 +118,9 @@ def test_mariadb_monitor_user_ran_nothing_but_reads(lab: Lab) -> None:
 
 
 def _collect_mariadb(lab: Lab) -> None:
-    assert collect(lab.mysql, 2, 1).instance.engine == "mariadb"
+    incident = _under_load(lab.mysql_admin, lambda: collect(lab.mysql, 3, 1))
+    assert incident.instance.engine == "mariadb"
+    assert incident.plans, "the capture explained its statements"
 
 
 def test_mariadb_monitor_user_cannot_write(lab: Lab) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from models import SqlDigest
 from sources.live import PartialCollection, collect, sample_count
 from sources.live.errors import CollectError
-from sources.live.sample import Sample, ServerInfo
+from sources.live.sample import Sample, ServerInfo, StatementReading
 from tests.live.fakes import FakeClock, ScriptedCollector
 
 DSN = "postgresql://u:topsecret@db.example:5432/app"
@@ -70,13 +69,28 @@ def test_an_interrupted_capture_is_kept_too() -> None:
     assert len(info.value.incident.metrics[0].values) == 1
 
 
-def test_top_sql_is_the_difference_between_the_first_and_last_snapshot() -> None:
+def _reading(calls: float, ms: float, text: str | None = None) -> StatementReading:
+    return StatementReading(counters={"calls": calls, "total_time_ms": ms, "rows": calls}, text=text)
+
+
+def test_statements_are_the_load_during_the_capture_and_their_tables_are_read_at_the_end() -> None:
     clock = FakeClock()
-    before = [SqlDigest(digest="1", text="select 1", calls=5, total_time_ms=50.0)]
-    after = [SqlDigest(digest="1", text="select 1", calls=15, total_time_ms=250.0)]
-    coll = _collector(3, clock, digests=[before, after])
+    readings = [
+        {"1": _reading(5, 50.0, "SELECT * FROM orders WHERE id = $1")},
+        {"1": _reading(15, 250.0), "2": _reading(1, 900.0, "UPDATE stock SET n = n - $1")},
+        {"1": _reading(25, 450.0), "2": _reading(3, 2700.0)},
+    ]
+    coll = _collector(3, clock, statements=readings)
     incident = collect(DSN, 2, 1, collector=coll, clock=clock)
-    assert [(d.calls, d.total_time_ms, d.mean_time_ms) for d in incident.top_sql] == [(10, 200.0, 20.0)]
+    assert [(d.digest, d.calls, d.total_time_ms, d.mean_time_ms) for d in incident.top_sql] == [
+        ("2", 3, 2700.0, 900.0),
+        ("1", 20, 400.0, 20.0),
+    ]
+    first = incident.statements[1]
+    assert (first.series.calls, first.series.time_ms) == ([10.0, 10.0], [200.0, 200.0])
+    assert incident.statements[0].series.calls == [1.0, 2.0]  # new mid-capture: counted from zero
+    assert coll.asked_details == [["stock", "orders"]]
+    assert coll.asked_plans == [["1"]]  # reads are explained, writes are not
 
 
 def test_a_bad_dsn_is_a_one_line_collect_error() -> None:

@@ -6,7 +6,24 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import Event, Fact, Instance, LockWait, SqlDigest, TimeWindow
+from models import (
+    CauseFinding,
+    Event,
+    Evidence,
+    Fact,
+    Incident,
+    IndexInfo,
+    Instance,
+    LockWait,
+    Remediation,
+    RuleFiring,
+    SqlDigest,
+    StatementActivity,
+    StatementCounters,
+    StatementSeries,
+    TableInfo,
+    TimeWindow,
+)
 from rules.observations import (
     EVENT_LEAD_S,
     TOP_SQL_LIMIT,
@@ -19,6 +36,7 @@ from rules.observations import (
     sql_shape,
     top_sql_facts,
 )
+from rules.workload import name_subjects, onsets, workload_facts
 from sources.importers import load_incident
 from tests.rules.signal_support import PACKS
 
@@ -132,6 +150,7 @@ def test_lock_waits_name_idle_blockers() -> None:
         "blockers_idle_in_transaction": 1.0,
         "top_blocker_share": 0.6667,
         "objects": 2.0,
+        "table": "t1",
     }
     assert lock_wait_fact([]) is None
 
@@ -244,3 +263,231 @@ SQL = st.sampled_from(
 def test_sql_shape_ignores_case_and_spacing(sql: str, upper: bool, gap: str) -> None:
     variant = gap.join((sql.upper() if upper else sql.lower()).split(" "))
     assert sql_shape(variant) == sql_shape(sql)
+
+
+# -- statement, table and index evidence (rules.workload) -----------------------------------------
+WINDOW = TimeWindow(start=105.5, end=110.0)
+TIMES = [float(t) for t in range(101, 111)]  # five intervals before the window, five inside
+
+
+def _activity(
+    digest: str, text: str, calls: list[float], time_ms: list[float], reads: list[float], rows: float = 1.0
+) -> StatementActivity:
+    total_calls = int(sum(calls))
+    return StatementActivity(
+        digest=digest,
+        text=text,
+        total=StatementCounters(
+            calls=total_calls,
+            total_time_ms=sum(time_ms),
+            rows=int(rows * total_calls),
+            shared_blks_hit=int(sum(reads)),
+            shared_blks_read=0,
+        ),
+        series=StatementSeries(
+            timestamps=TIMES, calls=calls, time_ms=time_ms, rows=[rows * c for c in calls], reads=reads
+        ),
+    )
+
+
+SCAN = _activity(
+    "7",
+    "SELECT count(*) FROM public.big WHERE customer = $1",
+    [0.0] * 5 + [50.0] * 5,
+    [0.0] * 5 + [900.0] * 5,
+    [0.0] * 5 + [90000.0] * 5,
+)
+SLOWED = _activity(
+    "8", "SELECT payload FROM public.big WHERE id = $1", [100.0] * 10, [10.0] * 5 + [40.0] * 5, [400.0] * 10
+)
+STEADY = _activity(
+    "9", "UPDATE public.acct SET n = n + 1 WHERE id = $1", [100.0] * 10, [20.0] * 10, [400.0] * 10
+)
+BIG = TableInfo(
+    schema_name="public",
+    name="big",
+    live_rows=200_000,
+    dead_rows=150_000,
+    autovacuum_enabled=False,
+    columns=["id", "customer", "payload"],
+    seq_scans_in_capture=250,
+    indexes=[
+        IndexInfo(name="big_pkey", columns=["id"], primary=True, unique=True, scans=900),
+        IndexInfo(name="big_payload", columns=["payload"], scans=0),
+        IndexInfo(name="big_payload_id", columns=["payload", "id"], scans=3),
+    ],
+)
+
+
+def _workload(
+    *, tables: list[TableInfo] | None = None, statements: list[StatementActivity] | None = None
+) -> Incident:
+    return Incident(
+        id="w",
+        instance=Instance(engine="postgres"),
+        statements=statements if statements is not None else [SCAN, SLOWED, STEADY],
+        tables=tables if tables is not None else [BIG],
+    )
+
+
+def _named(facts: list[Fact], name: str) -> list[Fact]:
+    return [f for f in facts if f.name == name]
+
+
+def test_onsets_tell_the_statement_that_took_over_from_the_one_that_only_got_slower() -> None:
+    found = onsets([SCAN, SLOWED, STEADY], WINDOW)
+    assert {d: (o.role, o.started) for d, o in found.items()} == {
+        "7": ("cause", True),
+        "8": ("victim", False),
+        "9": ("steady", False),
+    }
+    # reads decide: 450 000 of 454 000 blocks in the window (time alone: 4 500 of 4 800 ms)
+    assert found["7"].share_before == 0.0 and found["7"].share_in_window == 0.9912
+    assert found["8"].mean_ratio == 4.0
+    assert onsets([SCAN], None) == {}
+
+
+def test_statement_facts_carry_load_shape_and_onset() -> None:
+    [scan, slowed, steady] = _named(workload_facts(_workload(), WINDOW), "statement")
+    assert (
+        scan.attrs["digest"],
+        scan.attrs["table"],
+        scan.attrs["role"],
+        scan.attrs["rose_with_window"],
+    ) == (
+        "7",
+        "public.big",
+        "cause",
+        True,
+    )
+    assert (scan.attrs["blocks_per_call"], scan.attrs["rows_per_call"], scan.attrs["has_where"]) == (
+        1800.0,
+        1.0,
+        True,
+    )
+    assert (slowed.attrs["role"], steady.attrs["role"]) == ("victim", "steady")
+
+
+def test_table_facts_weigh_dead_rows_against_autovacuums_own_trigger() -> None:
+    [table] = _named(workload_facts(_workload(), WINDOW, {"autovacuum_vacuum_scale_factor": 0.1}), "table")
+    assert {
+        k: table.attrs[k]
+        for k in ("dead_ratio", "vacuum_trigger_rows", "vacuum_behind", "read_by_rising_statement")
+    } == {
+        "dead_ratio": 0.4286,
+        "vacuum_trigger_rows": 20050.0,
+        "vacuum_behind": True,
+        "read_by_rising_statement": True,
+    }
+    # big_payload_id is read (3 scans); big_payload only repeats its leading column.
+    assert (table.attrs["excess_indexes"], table.attrs["excess_index_names"]) == (1.0, "big_payload")
+    assert table.attrs["fix_vacuum_bloated_tables"] == (
+        "VACUUM (VERBOSE, ANALYZE) public.big; ALTER TABLE public.big RESET (autovacuum_enabled)"
+    )
+
+
+def test_an_unindexed_filter_of_a_rising_statement_is_an_index_candidate() -> None:
+    facts = workload_facts(_workload(), WINDOW)
+    [candidate] = _named(facts, "index_candidate")
+    assert (candidate.attrs["table"], candidate.attrs["columns"], candidate.attrs["role"]) == (
+        "public.big",
+        "customer",
+        "cause",
+    )
+    assert candidate.attrs["fix_add_missing_index"] == "CREATE INDEX CONCURRENTLY ON public.big (customer)"
+    assert _named(facts, "workload")[0].attrs == {
+        "statements": 3.0,
+        "rising_statements": 1.0,
+        "index_gap": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT count(*) FROM public.big",  # nothing to filter on
+        "SELECT count(*) FROM public.big WHERE payload = $1",  # already indexed
+        "SELECT count(*) FROM public.big WHERE customer % $1 = 0",  # no plain index serves arithmetic
+        "SELECT count(*) FROM public.big WHERE payload LIKE $1",
+    ],
+)
+def test_no_index_is_missing_for_statements_an_index_cannot_or_already_does_serve(text: str) -> None:
+    rising = SCAN.model_copy(update={"text": text})
+    facts = workload_facts(_workload(statements=[rising, SLOWED, STEADY]), WINDOW)
+    assert _named(facts, "index_candidate") == []
+    assert _named(facts, "workload")[0].attrs["index_gap"] is False
+
+
+def test_duplicate_overlapping_and_unused_indexes_are_named_with_the_sql_to_drop_them() -> None:
+    dup = BIG.model_copy(
+        update={
+            "indexes": [
+                *BIG.indexes,
+                IndexInfo(name="big_customer", columns=["customer"], scans=5),
+                IndexInfo(name="big_customer2", columns=["customer"], scans=1),
+            ]
+        }
+    )
+    found = {
+        (f.attrs["index"], f.attrs["kind"], f.attrs.get("covered_by"))
+        for f in _named(workload_facts(_workload(tables=[dup]), WINDOW), "redundant_index")
+    }
+    assert found == {
+        ("big_payload", "overlap", "big_payload_id"),
+        ("big_customer2", "duplicate", "big_customer"),
+    }
+
+
+def test_without_a_window_no_statement_is_blamed() -> None:
+    facts = workload_facts(_workload(), None)
+    assert all("role" not in f.attrs for f in _named(facts, "statement"))
+    assert _named(facts, "index_candidate")[0].attrs.get("rose_with_window") is None
+
+
+def test_name_subjects_takes_the_statement_table_and_fix_from_the_causes_own_rules() -> None:
+    [candidate] = _named(workload_facts(_workload(), WINDOW), "index_candidate")
+    values: dict[str, float | str | bool] = dict(candidate.attrs)
+    finding = CauseFinding(
+        cause="missing_index",
+        certainty=0.85,
+        chain=[
+            RuleFiring(
+                rule="r",
+                concludes="missing_index",
+                conclusion_kind="cause",
+                premise=1.0,
+                certainty=0.85,
+                facts=[Evidence(kind="observation", name="index_candidate", values=values)],
+            )
+        ],
+        remediations=[
+            Remediation(id="add_missing_index", title="Add the missing index", risk="medium"),
+            Remediation(id="vacuum_bloated_tables", title="Vacuum", risk="low"),
+        ],
+    )
+    named = name_subjects(finding)
+    assert [(s.kind, s.name, s.table, s.columns) for s in named.subjects] == [
+        ("statement", "7", "public.big", []),
+        ("table", "public.big", "public.big", ["customer"]),
+    ]
+    assert named.subjects[0].values["calls"] == 250.0
+    assert [r.statements for r in named.remediations] == [
+        ["CREATE INDEX CONCURRENTLY ON public.big (customer)"],
+        [],
+    ]
+
+
+WITH_SECTIONS = {"pg_dead_tuples_unindexed_lookups", "pg_correlated_subquery_unindexed"}
+
+
+def test_old_incident_files_load_with_empty_workload_sections() -> None:
+    files = sorted((PACKS / "cases").glob("*.json")) + sorted(
+        (PACKS.parents[1] / "examples" / "incidents").glob("*.json")
+    )
+    old = [f for f in files if f.stem not in WITH_SECTIONS]
+    assert len(old) > 50
+    for path in old:
+        incident = load_incident(path)
+        assert (incident.statements, incident.tables, incident.plans) == ([], [], [])
+    for name in WITH_SECTIONS:
+        assert load_incident(PACKS / "cases" / f"{name}.json").statements

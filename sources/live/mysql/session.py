@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from typing import cast
+import json
+from typing import Any, cast
 
 import pymysql
 import pymysql.cursors
 
 from sources.live.dsn import Dsn
 from sources.live.errors import CollectError, ConnectionLost, QueryFailed, WriteRefused
-from sources.live.guard import check_read_only, is_control
+from sources.live.guard import check_plan_statement, check_read_only, is_control
 from sources.live.session import Row
 
 # Client-side error codes that mean the connection is gone (2006 gone away, 2013 lost during query, ...).
@@ -86,11 +87,26 @@ class MySqlSession:
             raise QueryFailed(message) from None
 
     def query(self, sql: str) -> list[Row]:
-        check_read_only(sql)
+        check_read_only(sql, "mysql")
+        return self._in_transaction(sql)
+
+    def _in_transaction(self, sql: str) -> list[Row]:
         if not self._in_snapshot:
             self._control("START TRANSACTION READ ONLY")
             self._in_snapshot = True
         return self._run(sql)
+
+    def explain(self, text: str) -> Any:
+        """EXPLAIN FORMAT=JSON, never ANALYZE, of one query text inside the read-only transaction."""
+        sql = check_plan_statement(f"EXPLAIN FORMAT=JSON {text}", "mysql")
+        try:
+            rows = self._in_transaction(sql)
+        finally:
+            self.end_snapshot()
+        if not rows:
+            return None
+        value = next(iter(rows[0].values()))
+        return json.loads(value) if isinstance(value, str | bytes) else value
 
     def end_snapshot(self) -> None:
         if self._in_snapshot:

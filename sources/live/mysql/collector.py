@@ -6,19 +6,30 @@ names the knowledge graph's aliases already use for MySQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from models import LockWait, SqlDigest
-from sources.live import mysql_queries as q
-from sources.live.collector_base import SessionCollector
+from models import LockWait, SqlDigest, StatementActivity, StatementPlan, TableInfo
+from sources.live.collector_base import PLANS_SECTION, SessionCollector
 from sources.live.dsn import Dsn
-from sources.live.errors import QueryFailed
+from sources.live.errors import QueryFailed, WriteRefused
 from sources.live.host import HostProbe
-from sources.live.mysql_session import MySqlSession
-from sources.live.mysql_status import is_gauge
-from sources.live.sample import Sample, ServerInfo
-from sources.live.sections import Section, SectionRunner, number, put_numbers
-from sources.live.session import Session
+from sources.live.mysql import queries as q
+from sources.live.mysql import tables
+from sources.live.mysql.plans import parse_plan
+from sources.live.mysql.session import MySqlSession
+from sources.live.mysql.status import is_gauge
+from sources.live.sample import Sample, ServerInfo, TableReading
+from sources.live.sections import Section, SectionRunner, edge_only, number, put_numbers
+from sources.live.session import Row, Session
+from sources.live.sqltext import aliases, qualify
+
+_DIGEST = re.compile(r"^[0-9a-fA-F]{1,64}$")
+_STATEMENT_COUNTERS = (
+    "calls", "total_time_ms", "lock_time_ms", "rows", "rows_examined", "rows_sent", "rows_affected",
+    "no_index_used", "no_good_index_used", "tmp_tables", "tmp_disk_tables", "sort_merge_passes",
+)  # fmt: skip
+TABLES_SECTION = "table statistics"
 
 
 def _open(dsn: Dsn) -> Session:
@@ -34,8 +45,9 @@ class MySqlCollector(SessionCollector):
         *,
         session_factory: Callable[[Dsn], Session] | None = None,
         host_probe: HostProbe | None = None,
+        mask_literals: bool = True,
     ) -> None:
-        super().__init__(dsn, session_factory or _open, host_probe)
+        super().__init__(dsn, session_factory or _open, host_probe, mask_literals=mask_literals)
         self._mariadb = False
         self._digests = False
         self._runner = SectionRunner(
@@ -45,6 +57,8 @@ class MySqlCollector(SessionCollector):
                 Section("innodb transactions", self._transactions),
                 Section("innodb lock waits", self._lock_waits),
                 Section("statement digests", self._statement_totals),
+                edge_only(TABLES_SECTION),
+                edge_only(PLANS_SECTION),
             ]
         )
 
@@ -62,6 +76,7 @@ class MySqlCollector(SessionCollector):
             session.end_snapshot()
         if not self._digests:
             self._runner.disable("statement digests", "performance_schema is disabled on this server")
+            self._runner.disable(TABLES_SECTION, "performance_schema is disabled on this server")
         return self._server_info("mariadb" if self._mariadb else "mysql", version)
 
     def _status(self, session: Session, sample: Sample) -> None:
@@ -110,8 +125,8 @@ class MySqlCollector(SessionCollector):
                 lock_type=str(r.get("lock_type") or ""),
                 object=str(r["object"]) if r.get("object") is not None else None,
                 wait_s=max(0.0, number(r.get("wait_s")) or 0.0),
-                waiting_query=r.get("waiting_query"),
-                blocking_query=r.get("blocking_query"),
+                waiting_query=self._shown(r.get("waiting_query"), "mysql"),
+                blocking_query=self._shown(r.get("blocking_query"), "mysql"),
                 blocking_state=r.get("blocking_state"),
             )
             for r in rows
@@ -121,6 +136,77 @@ class MySqlCollector(SessionCollector):
         rows = session.query(q.STATEMENT_TOTALS)
         if rows:
             put_numbers(sample.counters, "performance_schema.events_statements_summary_by_digest", rows[0])
+        per_digest = [r for r in session.query(q.STATEMENTS) if _DIGEST.match(str(r.get("digest") or ""))]
+        for r in per_digest:
+            # Rows returned or affected: the one rows figure both engines have.
+            r["rows"] = (number(r.get("rows_sent")) or 0.0) + (number(r.get("rows_affected")) or 0.0)
+
+        def texts_of(digests: list[str]) -> list[Row]:
+            return session.query(q.STATEMENT_TEXTS.format(digests=", ".join(f"'{d}'" for d in digests)))
+
+        sample.statements = self._statement_readings(per_digest, _STATEMENT_COUNTERS, texts_of, "mysql")
+
+    # -- tables and plans, read at the edges of a capture ----------------------------------------
+    def _readings(self, session: Session) -> list[TableReading]:
+        return tables.readings(session.query(q.TABLE_READINGS), session.query(q.INDEX_READINGS))
+
+    def table_readings(self) -> list[TableReading]:
+        return self._runner.guarded(TABLES_SECTION, self._require(), self._readings, [])
+
+    def table_details(self, names: list[str]) -> list[TableInfo]:
+        pairs = tables.pair_list(names)
+        if pairs is None:
+            return []
+
+        def read(session: Session) -> list[TableInfo]:
+            current = {(r.schema, r.name): r for r in self._readings(session)}
+            return tables.details(
+                session.query(q.TABLE_DETAILS.format(pairs=pairs)),
+                session.query(q.TABLE_COLUMNS.format(pairs=pairs)),
+                session.query(q.INDEX_DETAILS.format(pairs=pairs)),
+                current,
+            )
+
+        return self._runner.guarded(TABLES_SECTION, self._require(), read, [])
+
+    def plans(self, statements: list[StatementActivity]) -> list[StatementPlan]:
+        """Plans from a recent execution's text (digests have ``?`` for values, which cannot be planned)."""
+        digests = [a.digest for a in statements if _DIGEST.match(a.digest)]
+        if not digests or not self._runner.enabled(PLANS_SECTION):
+            return []
+
+        def read(session: Session) -> list[Row]:
+            return session.query(q.SAMPLE_TEXTS.format(digests=", ".join(f"'{d}'" for d in digests)))
+
+        samples: dict[str, Row] = {}
+        nothing: list[Row] = []
+        for found in self._runner.guarded(PLANS_SECTION, self._require(), read, nothing):
+            samples.setdefault(str(found["digest"]), found)
+        out: list[StatementPlan] = []
+        failures: list[str] = []
+        for activity in statements:
+            sample = samples.get(activity.digest)
+            schema = str((sample or {}).get("schema_name") or activity.schema_name or "")
+            text = qualify(str(sample["text"]), "mysql", schema) if sample is not None and schema else None
+            if text is None:
+                continue
+            try:
+                document = self._require().explain(text)
+            except WriteRefused:
+                continue  # not one plain query: never explained
+            except QueryFailed as exc:
+                failures.append(exc.message)
+                continue
+            plan = parse_plan(activity.digest, document, aliases(text, "mysql"))
+            if plan is not None:
+                out.append(plan)
+        if statements and not samples and self._runner.enabled(PLANS_SECTION):
+            self._runner.disable(
+                PLANS_SECTION,
+                "no recent statement texts (performance_schema events_statements_history is off)",
+            )
+        self._note_plan_failures(failures, len(samples))
+        return out
 
     def top_sql(self) -> list[SqlDigest]:
         if not self._digests:

@@ -113,3 +113,78 @@ LIMIT 200
 SETTINGS = "SELECT name, current_setting(name) AS setting FROM pg_settings"
 
 VERSION = "SELECT current_setting('server_version') AS version"
+
+# Per-statement counters, read every sample without the texts (reading the texts means reading
+# pg_stat_statements' whole query file). The collector's own role is left out: its statements are
+# not the workload. One row per queryid, summed over users, databases and nesting levels.
+_STATEMENTS = """
+SELECT queryid::text AS digest, sum(calls) AS calls, sum({time}) AS total_time_ms,
+       sum(rows) AS rows, sum(shared_blks_hit) AS shared_blks_hit, sum(shared_blks_read) AS shared_blks_read,
+       sum(shared_blks_dirtied) AS shared_blks_dirtied, sum(shared_blks_written) AS shared_blks_written,
+       sum(temp_blks_read) AS temp_blks_read, sum(temp_blks_written) AS temp_blks_written{more}
+FROM pg_stat_statements(false)
+WHERE queryid IS NOT NULL AND userid <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+GROUP BY queryid
+ORDER BY sum({time}) DESC
+LIMIT 200
+"""
+STATEMENTS = _STATEMENTS.format(
+    time="total_exec_time", more=", sum(wal_bytes) AS wal_bytes, sum(total_plan_time) AS plan_time_ms"
+)
+# PostgreSQL 12 and older: one time column, no planning time, no WAL figures.
+STATEMENTS_PG12 = _STATEMENTS.format(time="total_time", more="")
+
+# Texts of statements not seen before ({ids}: queryids the server gave, checked to be integers).
+STATEMENT_TEXTS = """
+SELECT s.queryid::text AS digest, min(left(s.query, 4000)) AS text, min(d.datname) AS schema_name
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+WHERE s.queryid IN ({ids})
+GROUP BY s.queryid
+"""
+
+_BUSIEST_TABLES = """
+SELECT relid FROM pg_stat_user_tables
+ORDER BY seq_tup_read + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del DESC
+LIMIT 500
+"""
+
+TABLE_READINGS = f"""
+SELECT schemaname AS schema_name, relname AS name, seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan,
+       n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd
+FROM pg_stat_user_tables
+WHERE relid IN ({_BUSIEST_TABLES})
+"""
+
+INDEX_READINGS = f"""
+SELECT schemaname AS schema_name, relname AS name, indexrelname AS index_name, idx_scan
+FROM pg_stat_user_indexes
+WHERE relid IN ({_BUSIEST_TABLES})
+"""
+
+# {names}: quoted table names parsed from statement texts, checked to be plain identifiers.
+TABLE_DETAILS = """
+SELECT t.schemaname AS schema_name, t.relname AS name, pg_table_size(t.relid) AS size_bytes,
+       t.n_live_tup AS live_rows, t.n_dead_tup AS dead_rows,
+       extract(epoch FROM t.last_vacuum) AS last_vacuum, extract(epoch FROM t.last_autovacuum) AS last_autovacuum,
+       extract(epoch FROM t.last_analyze) AS last_analyze,
+       extract(epoch FROM t.last_autoanalyze) AS last_autoanalyze,
+       current_setting('autovacuum') AS autovacuum_global,
+       (SELECT o.option_value FROM pg_options_to_table(c.reloptions) o
+        WHERE o.option_name = 'autovacuum_enabled') AS autovacuum_table,
+       (SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM pg_attribute a
+        WHERE a.attrelid = t.relid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
+FROM pg_stat_user_tables t JOIN pg_class c ON c.oid = t.relid
+WHERE t.relname IN ({names})
+"""
+
+INDEX_DETAILS = """
+SELECT i.schemaname AS schema_name, i.relname AS name, i.indexrelname AS index_name,
+       pg_get_indexdef(i.indexrelid) AS definition, x.indisunique AS is_unique,
+       x.indisprimary AS is_primary, pg_relation_size(i.indexrelid) AS size_bytes, i.idx_scan AS scans,
+       (SELECT string_agg(coalesce(a.attname, '(expression)'), ',' ORDER BY k.ord)
+        FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+        LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
+        WHERE k.ord <= x.indnkeyatts) AS columns
+FROM pg_stat_user_indexes i JOIN pg_index x ON x.indexrelid = i.indexrelid
+WHERE i.relname IN ({names})
+"""

@@ -77,3 +77,75 @@ SELECT coalesce(sum(COUNT_STAR), 0) AS count_star, coalesce(sum(SUM_TIMER_WAIT),
        coalesce(sum(SUM_CREATED_TMP_DISK_TABLES), 0) AS sum_created_tmp_disk_tables
 FROM performance_schema.events_statements_summary_by_digest
 """
+
+# Per-statement counters, read every sample without the texts; one row per digest over all schemas.
+STATEMENTS = """
+SELECT DIGEST AS digest, sum(COUNT_STAR) AS calls, sum(SUM_TIMER_WAIT) / 1000000000 AS total_time_ms,
+       sum(SUM_LOCK_TIME) / 1000000000 AS lock_time_ms, sum(SUM_ROWS_EXAMINED) AS rows_examined,
+       sum(SUM_ROWS_SENT) AS rows_sent, sum(SUM_ROWS_AFFECTED) AS rows_affected,
+       sum(SUM_NO_INDEX_USED) AS no_index_used, sum(SUM_NO_GOOD_INDEX_USED) AS no_good_index_used,
+       sum(SUM_CREATED_TMP_TABLES) AS tmp_tables, sum(SUM_CREATED_TMP_DISK_TABLES) AS tmp_disk_tables,
+       sum(SUM_SORT_MERGE_PASSES) AS sort_merge_passes
+FROM performance_schema.events_statements_summary_by_digest
+WHERE DIGEST IS NOT NULL
+GROUP BY DIGEST
+ORDER BY sum(SUM_TIMER_WAIT) DESC
+LIMIT 200
+"""
+
+# Texts of digests not seen before ({digests}: quoted hex digests the server gave, checked).
+STATEMENT_TEXTS = """
+SELECT DIGEST AS digest, min(DIGEST_TEXT) AS text, min(SCHEMA_NAME) AS schema_name
+FROM performance_schema.events_statements_summary_by_digest
+WHERE DIGEST IN ({digests})
+GROUP BY DIGEST
+"""
+
+# A recent execution's text per digest, for EXPLAIN only: it carries the literals, so it is never stored.
+SAMPLE_TEXTS = """
+SELECT DIGEST AS digest, SQL_TEXT AS text, CURRENT_SCHEMA AS schema_name
+FROM performance_schema.events_statements_history
+WHERE DIGEST IN ({digests}) AND SQL_TEXT IS NOT NULL
+ORDER BY EVENT_ID DESC
+"""
+
+_USER_SCHEMAS = "NOT IN ('mysql', 'performance_schema', 'information_schema', 'sys')"
+
+TABLE_READINGS = f"""
+SELECT OBJECT_SCHEMA AS schema_name, OBJECT_NAME AS name, COUNT_FETCH AS rows_fetched,
+       COUNT_INSERT AS n_tup_ins, COUNT_UPDATE AS n_tup_upd, COUNT_DELETE AS n_tup_del
+FROM performance_schema.table_io_waits_summary_by_table
+WHERE OBJECT_SCHEMA {_USER_SCHEMAS}
+ORDER BY SUM_TIMER_WAIT DESC
+LIMIT 500
+"""
+
+# Rows read through each index; the row without an index name counts rows read by full scans.
+INDEX_READINGS = f"""
+SELECT OBJECT_SCHEMA AS schema_name, OBJECT_NAME AS name, INDEX_NAME AS index_name, COUNT_FETCH AS fetched
+FROM performance_schema.table_io_waits_summary_by_index_usage
+WHERE OBJECT_SCHEMA {_USER_SCHEMAS}
+"""
+
+# {pairs}: ('schema', 'table') pairs parsed from statement texts, checked to be plain identifiers.
+TABLE_DETAILS = """
+SELECT TABLE_SCHEMA AS schema_name, TABLE_NAME AS name, DATA_LENGTH + INDEX_LENGTH AS size_bytes,
+       TABLE_ROWS AS live_rows
+FROM information_schema.TABLES
+WHERE (TABLE_SCHEMA, TABLE_NAME) IN ({pairs})
+"""
+
+TABLE_COLUMNS = """
+SELECT TABLE_SCHEMA AS schema_name, TABLE_NAME AS name, COLUMN_NAME AS column_name
+FROM information_schema.COLUMNS
+WHERE (TABLE_SCHEMA, TABLE_NAME) IN ({pairs})
+ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION
+"""
+
+INDEX_DETAILS = """
+SELECT TABLE_SCHEMA AS schema_name, TABLE_NAME AS name, INDEX_NAME AS index_name, SEQ_IN_INDEX AS position,
+       COLUMN_NAME AS column_name, SUB_PART AS prefix, NON_UNIQUE AS non_unique
+FROM information_schema.STATISTICS
+WHERE (TABLE_SCHEMA, TABLE_NAME) IN ({pairs})
+ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+"""

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models import LockWait, SqlDigest
-from sources.live import postgres_queries as q
-from sources.live.collector_base import SessionCollector
+from models import LockWait, SqlDigest, StatementActivity, StatementPlan, TableInfo
+from models.workload import PlanSource
+from sources.live.collector_base import PLANS_SECTION, SessionCollector
 from sources.live.dsn import Dsn
-from sources.live.errors import QueryFailed
+from sources.live.errors import QueryFailed, WriteRefused
 from sources.live.host import HostProbe
-from sources.live.pg_session import PgSession
-from sources.live.sample import Sample, ServerInfo
-from sources.live.sections import Section, SectionRunner, number, put_numbers
-from sources.live.session import Session
+from sources.live.postgres import queries as q
+from sources.live.postgres import tables
+from sources.live.postgres.plans import parse_plan
+from sources.live.postgres.session import PgSession
+from sources.live.sample import Sample, ServerInfo, TableReading
+from sources.live.sections import Section, SectionRunner, edge_only, number, put_numbers
+from sources.live.session import Row, Session
 
 _DB_COUNTERS = (
     "xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
@@ -30,6 +33,11 @@ _TABLE_COUNTERS = (
     "n_tup_hot_upd", "autovacuum_count", "autoanalyze_count",
 )  # fmt: skip
 _TABLE_GAUGES = ("n_live_tup", "n_dead_tup", "max_dead_tup_ratio", "max_seconds_since_autovacuum")
+_STATEMENT_COUNTERS = (
+    "calls", "total_time_ms", "rows", "shared_blks_hit", "shared_blks_read", "shared_blks_dirtied",
+    "shared_blks_written", "temp_blks_read", "temp_blks_written", "wal_bytes", "plan_time_ms",
+)  # fmt: skip
+TABLES_SECTION = "table statistics"
 _BGWRITER_COUNTERS = (
     "checkpoints_timed", "checkpoints_req", "checkpoint_write_time", "checkpoint_sync_time",
     "buffers_checkpoint", "buffers_clean", "maxwritten_clean", "buffers_backend", "buffers_alloc",
@@ -50,8 +58,9 @@ class PostgresCollector(SessionCollector):
         *,
         session_factory: Callable[[Dsn], Session] | None = None,
         host_probe: HostProbe | None = None,
+        mask_literals: bool = True,
     ) -> None:
-        super().__init__(dsn, session_factory or PgSession, host_probe)
+        super().__init__(dsn, session_factory or PgSession, host_probe, mask_literals=mask_literals)
         self._statements = False
         self._runner = SectionRunner(
             [
@@ -63,6 +72,8 @@ class PostgresCollector(SessionCollector):
                 Section("pg_stat_bgwriter", self._bgwriter),
                 Section("pg_stat_wal", self._wal),
                 Section("pg_stat_statements", self._statement_totals),
+                edge_only(TABLES_SECTION),
+                edge_only(PLANS_SECTION),
             ]
         )
 
@@ -121,8 +132,8 @@ class PostgresCollector(SessionCollector):
                 lock_type=str(r.get("lock_type") or ""),
                 object=str(r["object"]) if r.get("object") is not None else None,
                 wait_s=max(0.0, number(r.get("wait_s")) or 0.0),
-                waiting_query=r.get("waiting_query"),
-                blocking_query=r.get("blocking_query"),
+                waiting_query=self._shown(r.get("waiting_query"), "postgres"),
+                blocking_query=self._shown(r.get("blocking_query"), "postgres"),
                 blocking_state=r.get("blocking_state"),
             )
             for r in rows
@@ -141,6 +152,58 @@ class PostgresCollector(SessionCollector):
 
     def _statement_totals(self, session: Session, sample: Sample) -> None:
         put_numbers(sample.counters, "pg_stat_statements", _one(session, q.STATEMENTS_TOTALS))
+        rows = session.query(q.STATEMENTS if self._major() >= 13 else q.STATEMENTS_PG12)
+
+        def texts_of(digests: list[str]) -> list[Row]:
+            ids = [d for d in digests if d.lstrip("-").isdigit()]
+            return session.query(q.STATEMENT_TEXTS.format(ids=", ".join(ids))) if ids else []
+
+        sample.statements = self._statement_readings(rows, _STATEMENT_COUNTERS, texts_of, "postgres")
+
+    def _major(self) -> int:
+        head = self._require().server_version.split(".", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+    # -- tables and plans, read at the edges of a capture ----------------------------------------
+    def table_readings(self) -> list[TableReading]:
+        def read(session: Session) -> list[TableReading]:
+            return tables.readings(session.query(q.TABLE_READINGS), session.query(q.INDEX_READINGS))
+
+        return self._runner.guarded(TABLES_SECTION, self._require(), read, [])
+
+    def table_details(self, names: list[str]) -> list[TableInfo]:
+        listed = tables.name_list(names)
+        if listed is None:
+            return []
+
+        def read(session: Session) -> list[TableInfo]:
+            return tables.details(
+                session.query(q.TABLE_DETAILS.format(names=listed)),
+                session.query(q.INDEX_DETAILS.format(names=listed)),
+                names,
+            )
+
+        return self._runner.guarded(TABLES_SECTION, self._require(), read, [])
+
+    def plans(self, statements: list[StatementActivity]) -> list[StatementPlan]:
+        if not self._runner.enabled(PLANS_SECTION):
+            return []
+        out: list[StatementPlan] = []
+        failures: list[str] = []
+        for activity in statements:
+            try:
+                document = self._require().explain(activity.text)
+            except WriteRefused:
+                continue  # not one plain query: never explained
+            except QueryFailed as exc:
+                failures.append(exc.message)
+                continue
+            source: PlanSource = "generic" if "$" in activity.text else "sample"
+            plan = parse_plan(activity.digest, document, source) if document is not None else None
+            if plan is not None:
+                out.append(plan)
+        self._note_plan_failures(failures, len(statements))
+        return out
 
     # -- snapshots -------------------------------------------------------------------------------
     def top_sql(self) -> list[SqlDigest]:

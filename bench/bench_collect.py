@@ -1,0 +1,266 @@
+"""Collector cost on the lab servers: queries and milliseconds per sample, server CPU per second of capture,
+and what diagnosing a capture costs.
+
+Run: ``SLEUTH_LAB_DIR=/tmp/sleuth-lab-live .venv/bin/python bench/bench_collect.py [--seconds 30]`` with
+the lab started (``lab/start.sh``). Prints a Markdown section for docs/BENCHMARKS.md.
+
+Server CPU is read from /proc: user + system time of every PostgreSQL process (the postmaster and
+its children) or of the one mariadbd process, over a capture at 1 s intervals against an
+otherwise idle server, minus the same span with nothing collecting, as a share of one core. The
+samples and the end-of-capture reads (tables, plans) are counted and timed apart through a
+session that counts what the collector sends. Diagnosis is timed over the recorded lab captures
+(``tests/live/cases``), rule book and graph loaded once, each capture several times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from knowledge_graph import load_default_graph  # noqa: E402
+from rules import diagnose_with_rules, load_rulebook  # noqa: E402
+from rules.workload import name_subjects, workload_facts  # noqa: E402
+from sources.importers import load_incident  # noqa: E402
+from sources.live import collect, parse_dsn  # noqa: E402
+from sources.live.dsn import Dsn  # noqa: E402
+from sources.live.mysql import MySqlCollector  # noqa: E402
+from sources.live.mysql.session import MySqlSession  # noqa: E402
+from sources.live.postgres import PostgresCollector  # noqa: E402
+from sources.live.postgres.session import PgSession  # noqa: E402
+from sources.live.sample import Collector  # noqa: E402
+from sources.live.session import Row, Session  # noqa: E402
+from tests.live.lab_env import ensure_lab  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Counting:
+    """A session that counts what the collector sends, and when."""
+
+    inner: Session
+    sent: list[str] = field(default_factory=list)
+
+    @property
+    def server_version(self) -> str:
+        return self.inner.server_version
+
+    def query(self, sql: str) -> list[Row]:
+        self.sent.append(sql)
+        return self.inner.query(sql)
+
+    def explain(self, text: str) -> Any:
+        self.sent.append(f"EXPLAIN {text}")
+        return self.inner.explain(text)
+
+    def end_snapshot(self) -> None:
+        self.inner.end_snapshot()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (after the state field)
+
+
+def _children(parent: int) -> list[int]:
+    out: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent:
+            out.append(int(entry.name))
+    return out
+
+
+class ServerCpu:
+    """CPU seconds the server's processes used while it watched, backends that came and went included.
+
+    A backend's time vanishes from /proc when it exits (the collector's own connection does, at
+    the end of a capture), so every process is read every ``step`` seconds and its last reading
+    kept: a process seen from the start counts its growth, a new one all of its time.
+    """
+
+    def __init__(self, pidfile: Path, step: float = 0.2) -> None:
+        self.root = int(pidfile.read_text().split()[0])
+        self.step = step
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _read(self) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for pid in [self.root, *_children(self.root)]:
+            try:
+                out[pid] = _cpu_ticks(pid)
+            except (OSError, IndexError, ValueError):
+                continue  # a backend that ended between the listing and the read
+        return out
+
+    def _watch(self) -> None:
+        self.first = self._read()
+        self.last = dict(self.first)
+        while not self._stop.wait(self.step):
+            self.last.update(self._read())
+        self.last.update(self._read())
+
+    def __enter__(self) -> ServerCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(ticks - self.first.get(pid, 0) for pid, ticks in self.last.items()) / TICK
+
+
+def _collector(dsn: Dsn, sessions: list[Counting]) -> Collector:
+    def factory(d: Dsn) -> Session:
+        inner: Session = PgSession(d) if d.family == "postgres" else MySqlSession(d)
+        counted = Counting(inner)
+        sessions.append(counted)
+        return counted
+
+    if dsn.family == "postgres":
+        return PostgresCollector(dsn, session_factory=factory)
+    return MySqlCollector(dsn, session_factory=factory)
+
+
+def per_sample(dsn: Dsn, n: int) -> tuple[list[float], float, int, float]:
+    """Milliseconds and queries per sample, then the end-of-capture reads: queries and ms."""
+    sessions: list[Counting] = []
+    coll = _collector(dsn, sessions)
+    coll.connect()
+    try:
+        coll.table_readings()
+        session = sessions[0]
+        before = len(session.sent)
+        times: list[float] = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            coll.sample(time.time())
+            times.append((time.perf_counter() - t0) * 1000.0)
+            time.sleep(0.2)
+        queries = (len(session.sent) - before) / n
+        t0 = time.perf_counter()
+        mark = len(session.sent)
+        coll.table_readings()
+        coll.table_details(["lab_big", "lab_accounts", "lab_churn"])
+        end_ms = (time.perf_counter() - t0) * 1000.0
+        return times, queries, len(session.sent) - mark, end_ms
+    finally:
+        coll.close()
+
+
+def cpu_share(dsn: str, pidfile: Path, seconds: float) -> tuple[float, float]:
+    """(idle, collecting) server CPU over ``seconds``, as percent of one core."""
+    t0 = time.monotonic()
+    with ServerCpu(pidfile) as idle:
+        time.sleep(seconds)
+    idle_share = idle.seconds / (time.monotonic() - t0)
+    t0 = time.monotonic()
+    with ServerCpu(pidfile) as busy:
+        collect(dsn, seconds, 1.0)
+    return 100.0 * idle_share, 100.0 * busy.seconds / (time.monotonic() - t0)
+
+
+def diagnosis_ms(files: list[Path], repeat: int) -> dict[str, list[float]]:
+    """Per capture, ms of diagnosing it and naming its subjects: the first run (its statement texts
+    not yet parsed), the median of the later runs (wall and CPU), and the statement, table and
+    index facts alone (``rules.workload``)."""
+    book, kg = load_rulebook(), load_default_graph()
+    diagnose_with_rules(load_incident(files[0]), book, kg)  # the process's one-time imports and caches
+    out: dict[str, list[float]] = {"first": [], "wall": [], "cpu": [], "workload facts": []}
+    for path in files:
+        incident = load_incident(path)
+        wall, cpu, facts = [], [], []
+        for _ in range(repeat):
+            w0, c0 = time.perf_counter(), time.process_time()
+            d = diagnose_with_rules(incident, book, kg)
+            [name_subjects(c) for c in d.causes]
+            wall.append((time.perf_counter() - w0) * 1000.0)
+            cpu.append((time.process_time() - c0) * 1000.0)
+            w0 = time.perf_counter()
+            workload_facts(incident, d.window)
+            facts.append((time.perf_counter() - w0) * 1000.0)
+        out["first"].append(wall[0])
+        out["wall"].append(statistics.median(wall[1:] or wall))
+        out["cpu"].append(statistics.median(cpu[1:] or cpu))
+        out["workload facts"].append(statistics.median(facts))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def _spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.1f} ms, p95 {values[int(0.95 * (len(values) - 1))]:.1f} ms, max {values[-1]:.1f} ms"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=30.0, help="span of each CPU measurement")
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--captures",
+        type=Path,
+        default=REPO / "tests" / "live" / "cases",
+        help="incident files to time diagnosis on (default: the recorded lab captures; full captures "
+        "from SLEUTH_LAB_DUMP carry every collected series)",
+    )
+    parser.add_argument("--no-server", action="store_true", help="time diagnosis only")
+    args = parser.parse_args(argv)
+    files = sorted(args.captures.glob("*.json"))
+    if args.no_server:
+        _print_diagnosis(files, args.repeat)
+        return 0
+    lab = ensure_lab()
+    lab_dir = Path(os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab"))
+    servers = [
+        ("PostgreSQL", lab.pg, lab_dir / "pg" / "data" / "postmaster.pid"),
+        ("MariaDB", lab.mysql, lab_dir / "mariadb" / "mariadb.pid"),
+    ]
+    print(
+        "| server | queries / sample | ms / sample (median, p90) | end of capture | server CPU idle | collecting at 1 s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, dsn, pidfile in servers:
+        times, queries, end_queries, end_ms = per_sample(parse_dsn(dsn), args.samples)
+        times.sort()
+        idle, busy = cpu_share(dsn, pidfile, args.seconds)
+        print(
+            f"| {name} | {queries:.1f} | {statistics.median(times):.1f}, {times[int(0.9 * (len(times) - 1))]:.1f} "
+            f"| {end_queries} queries, {end_ms:.0f} ms | {idle:.2f} % | {busy:.2f} % "
+            f"(+{busy - idle:.2f} % of a core) |"
+        )
+    _print_diagnosis(files, args.repeat)
+    return 0
+
+
+def _print_diagnosis(files: list[Path], repeat: int) -> None:
+    figures = diagnosis_ms(files, repeat)
+    print(f"\nDiagnosing {len(files)} captures ({files[0].parent}; rules + naming the subjects):\n")
+    for name, values in figures.items():
+        print(f"- {name}: {_spread(values)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
