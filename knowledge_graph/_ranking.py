@@ -9,6 +9,12 @@ is no evidence against a cause, and a consequence's symptom is not expected of
 the cause. Compound incidents are judged on direct explanations only: a cause
 is primary when it directly explains a symptom no other ranked cause does. Sums run in sorted order
 so the result does not depend on the order facts arrive in.
+
+Explaining away: a symptom that a surer cause (certainty at least ``SURE``,
+and above this cause's) directly produces counts ``EXPLAINED_WEIGHT`` of its
+weight in this cause's coverage: it is already accounted for, so sharing it
+says less for this cause. Only coverage is discounted, never certainty, and
+no cause is dropped: a cause with strong evidence of its own keeps it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from models.facts import Fact
 from models.rulespec import NumTest
 
 SHOWS_AT = 0.5  # a signal's confidence (or a fact's certainty) from which it counts as evidence
+SURE = 0.9  # MYCIN's "definitely": a cause this certain accounts for the symptoms it produces
+EXPLAINED_WEIGHT = 0.5
 
 
 def _confidence(fact: Fact) -> float:
@@ -86,14 +94,22 @@ def evidence(idx: GraphIndex, facts: Iterable[Fact], canonical: Mapping[str, str
 def rank(idx: GraphIndex, certainties: Mapping[str, float], seen: Evidence) -> list[RankedCause]:
     observed, measurable = seen.observed, seen.measurable
     n_observed = len(observed)
+    clipped = {cause: min(1.0, max(0.0, float(value))) for cause, value in certainties.items()}
+    sure = sorted((c for c, v in clipped.items() if v >= SURE), key=lambda c: (-clipped[c], c))
     scored: list[RankedCause] = []
     for cause in sorted(certainties):
-        certainty = min(1.0, max(0.0, float(certainties[cause])))
+        certainty = clipped[cause]
         produces = idx.produces.get(cause, {})
         effective = idx.effective.get(cause, {})
         explained = frozenset(s for s in produces if s in observed)
         reached = sorted(s for s in effective if s in observed)
-        coverage = sum(effective[s] for s in reached) / n_observed if n_observed else 0.0
+        surer = [c for c in sure if c != cause and clipped[c] > certainty]
+        accounted = {s for c in surer for s in idx.produces.get(c, {}) if s in observed}
+        coverage = (
+            sum(effective[s] * (EXPLAINED_WEIGHT if s in accounted else 1.0) for s in reached) / n_observed
+            if n_observed
+            else 0.0
+        )
         total = sum(produces[s] for s in sorted(produces))
         absent = sorted(s for s in produces if s in measurable and s not in observed)
         missing = sum(produces[s] for s in absent) / total if total else 0.0

@@ -13,7 +13,8 @@ are a compound incident and need no arbitration.
 ``mode="never"`` (``--no-llm``) returns the rules' diagnosis as is;
 ``mode="always"`` (``--llm always``) investigates regardless, and notes the
 rules-only answer in the trace for comparison. ``Diagnosis.path`` says who
-answered: ``rules``, ``llm`` (the planner ran and concluded), ``inconclusive``.
+answered: ``rules``, ``llm`` (the planner ran and concluded), ``inconclusive``,
+or ``healthy`` (nothing abnormal; the planner never starts, whatever the mode).
 
 An optional ``PlannerObserver`` watches the investigation live (the plan as
 soon as it is chosen, each step's state, the model's text as it streams); the
@@ -27,19 +28,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from knowledge_graph import KnowledgeGraph
 from models import Diagnosis, Fact, Incident, ToolResult, TraceEvent
 from planner import prompts
 from planner.backends.base import Model
 from planner.budget import BudgetMeter, Cancelled
 from planner.config import PlannerConfig
 from planner.executor import Executor
-from planner.graph import GraphView
 from planner.observer import PlannerObserver
 from planner.plan import Planner, hypotheses
 from planner.reflect import Reflector, merge_findings
 from planner.session import ModelSession
 from planner.tools.base import ToolContext, ToolRegistry
 from planner.tools.datasource import DataSource, IncidentSource
+from planner.tools.history import IncidentHistory, cause_votes
 from planner.tools.registry import default_registry
 from planner.trace import TraceRecorder
 from rules.facts import incident_observations
@@ -48,6 +50,8 @@ RulesRunner = Callable[[Sequence[Fact]], Diagnosis]
 """Runs the rules on the incident with extra (planner) facts; the first call passes none."""
 
 ALTERNATIVE_OVERLAP = 0.5
+# Past incidents whose confirmed causes vote on the planner's hypotheses.
+HISTORY_NEIGHBOURS = 5
 
 
 def novel_facts(found: Sequence[Fact], known: Sequence[Fact]) -> list[Fact]:
@@ -77,7 +81,7 @@ def novel_facts(found: Sequence[Fact], known: Sequence[Fact]) -> list[Fact]:
 SIGNALS_SHOWN = 8
 
 
-def signals_result(graph: GraphView, signals: Sequence[Fact]) -> ToolResult:
+def signals_result(graph: KnowledgeGraph, signals: Sequence[Fact]) -> ToolResult:
     """The rules' signals as evidence ``s0``: the model reads them, so a conclusion may rest on them."""
     moved = sorted(
         (f for f in signals if f.attrs.get("direction") in ("up", "down")),
@@ -97,7 +101,7 @@ class Verdict:
     reason: str
 
 
-def alternatives(graph: GraphView, a: str, b: str, observed: set[str]) -> bool:
+def alternatives(graph: KnowledgeGraph, a: str, b: str, observed: set[str]) -> bool:
     """Whether two causes compete for the same evidence (rather than both being true)."""
     ea = set(graph.symptoms_of(a)) & observed
     eb = set(graph.symptoms_of(b)) & observed
@@ -106,7 +110,7 @@ def alternatives(graph: GraphView, a: str, b: str, observed: set[str]) -> bool:
     return len(ea & eb) / len(ea | eb) >= ALTERNATIVE_OVERLAP
 
 
-def needs_planner(dx: Diagnosis, graph: GraphView, config: PlannerConfig) -> Verdict:
+def needs_planner(dx: Diagnosis, graph: KnowledgeGraph, config: PlannerConfig) -> Verdict:
     ranked = sorted(dx.causes, key=lambda c: -c.certainty)
     if not ranked:
         return Verdict(True, "the rules concluded no cause")
@@ -131,7 +135,7 @@ class Investigation:
     """Everything one fallback needs; built by ``diagnose`` or directly by tests and the bench."""
 
     incident: Incident
-    graph: GraphView
+    graph: KnowledgeGraph
     model: Model
     config: PlannerConfig
     run_rules: RulesRunner
@@ -139,6 +143,7 @@ class Investigation:
     registry: ToolRegistry | None = None
     cancel: threading.Event | None = None
     observer: PlannerObserver | None = None
+    history: IncidentHistory | None = None
 
     def run(self, rules_dx: Diagnosis) -> Diagnosis:
         t0 = time.perf_counter()
@@ -146,18 +151,22 @@ class Investigation:
         meter = BudgetMeter(self.config.budget, self.cancel)
         session = ModelSession(self.model, meter, trace, self.observer)
         registry = self.registry or default_registry()
-        hyp = hypotheses(
-            self.graph, rules_dx.signals, self.config.max_candidates, self.incident.instance.engine
-        )
+        engine = self.incident.instance.engine
+        past = []
+        if self.history is not None:
+            past = cause_votes(self.history.similar(rules_dx.signals, engine, HISTORY_NEIGHBOURS))
+        hyp = hypotheses(self.graph, rules_dx.signals, self.config.max_candidates, engine, past)
         prefix = prompts.HEADER + prompts.context(
             self.incident.instance.engine,
             self.incident.title or self.incident.id,
             hyp.symptoms,
             hyp.candidates,
+            causes=self.graph.cause_ids(),
         )
         errors: list[str] = []
         try:
-            outcome = Planner(session, registry, self.graph, self.config).propose(hyp, prefix)
+            planner = Planner(session, registry, self.graph, self.config)
+            outcome = planner.propose(hyp, prefix, history=bool(past))
             errors += outcome.errors
             trace.note(
                 "plan",
@@ -179,6 +188,7 @@ class Investigation:
                 candidates=hyp.causes,
                 done_checks=set(outcome.chosen),
                 cancel=meter.cancel,
+                history=self.history,
             )
             execution = Executor(
                 registry,
@@ -190,11 +200,11 @@ class Investigation:
             ).run(outcome.plan, ctx)
             if execution.stopped:
                 errors.append(f"executor stopped: {execution.stopped}")
-            if (
-                meter.cancel.is_set()
-            ):  # an exhausted budget still concludes from what was found; cancel does not
+            # an exhausted budget still concludes from what was found; a cancel does not
+            if meter.cancel.is_set():
                 raise Cancelled("cancelled by the caller")
         except Cancelled as exc:
+            trace.budget(meter.figures())
             return self._partial(rules_dx, trace, [*errors, f"planner: {exc}"], t0)
         found = [f for r in execution.results if r.ok for f in r.facts]
         facts = novel_facts(found, self._known_facts(rules_dx))
@@ -222,6 +232,7 @@ class Investigation:
                 "dropped": reflection.dropped,
             },
         )
+        trace.budget(meter.figures())
         causes = merge_findings(
             self.graph, second, reflection.accepted, evidence, self.config.model_certainty_factor
         )
@@ -257,7 +268,7 @@ class Investigation:
 def diagnose(
     incident: Incident,
     *,
-    graph: GraphView,
+    graph: KnowledgeGraph,
     run_rules: RulesRunner,
     model_factory: Callable[[], Model],
     config: PlannerConfig,
@@ -265,12 +276,20 @@ def diagnose(
     registry: ToolRegistry | None = None,
     cancel: threading.Event | None = None,
     observer: PlannerObserver | None = None,
+    history: IncidentHistory | None = None,
 ) -> Diagnosis:
-    """Rules first, then the planner if triage says so; the model is only created when it is needed."""
+    """Rules first, then the planner if triage says so; the model is only created when it is needed.
+
+    ``history`` holds the confirmed past incidents the planner may consult (none by default).
+    """
     t0 = time.perf_counter()
     rules_dx = run_rules(())
     if config.mode == "never":
         return rules_dx
+    if rules_dx.path == "healthy":
+        # Nothing in the capture differs from its own noise: a model asked for a cause invents one.
+        why = TraceEvent(kind="note", name="triage", output={"mode": config.mode, "reason": "healthy"})
+        return rules_dx.model_copy(update={"trace": [*rules_dx.trace, why]})
     verdict = needs_planner(rules_dx, graph, config)
     note = TraceEvent(kind="note", name="triage", output={"mode": config.mode, "reason": verdict.reason})
     if config.mode == "auto" and not verdict.needed:
@@ -279,7 +298,7 @@ def diagnose(
         rules_only = [{"cause": c.cause, "certainty": c.certainty} for c in rules_dx.causes[:3]]
         note = note.model_copy(update={"output": {**note.output, "rules_only": rules_only}})
     investigation = Investigation(
-        incident, graph, model_factory(), config, run_rules, source, registry, cancel, observer
+        incident, graph, model_factory(), config, run_rules, source, registry, cancel, observer, history
     )
     dx = investigation.run(rules_dx.model_copy(update={"trace": [*rules_dx.trace, note]}))
     return dx.model_copy(update={"elapsed_ms": (time.perf_counter() - t0) * 1000.0})

@@ -23,17 +23,21 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models import Fact, Incident, MetricSeries, TimeWindow
-from rules import stats
+from models import Deviation, Fact, HealthCheck, Incident, MetricSeries, TimeWindow
+from rules import health, stats, window
 from rules.stats import Matrix, Vector
-from rules.window import infer_window, warmup_length
+from rules.window import warmup_length
+
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
 
 # A move must clear both a robust z-score and a relative change to have a direction:
 # the z-score rejects noise, the relative change rejects tiny moves of very steady metrics.
@@ -54,48 +58,46 @@ CONFIDENCE_REL_SCALE = 0.25
 EXCURSION_WEIGHT = 0.7
 EXCURSION_SHARE_SCALE = 0.2
 SCALE_QUANTILE = 0.95
+# Parts of a window measured on their own, at most; and how many metrics a part must move that
+# the whole window does not (one metric alone is as likely noise as a second cause).
+MAX_PARTS = 2
+MIN_REVEALED = 3
+# Beyond this many noise units a move is a move: one wild metric must not pick the part alone.
+PART_SCORE_CLIP = 10.0
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
 # Headroom metrics (idle CPU, free memory) at 100 % are the opposite of saturated.
 _HEADROOM_WORDS = ("idle", "free", "available")
 
 
-class MetricInfoLike(Protocol):
-    @property
-    def aggregate(self) -> str: ...
+@dataclass(frozen=True)
+class WindowSignals:
+    """The signal facts of one window, measured against the capture's normal samples."""
 
-    @property
-    def unit(self) -> str: ...
-
-
-class AliasLike(Protocol):
-    @property
-    def metric(self) -> str: ...
-
-    @property
-    def scale(self) -> float: ...
-
-
-class MetricCatalog(Protocol):
-    """The part of the knowledge graph signals need; a protocol so tests can pass a small table.
-
-    ``resolve_alias`` rather than ``resolve_metric`` because a vendor column may
-    be in another unit (DBSherlock's KB/s vs bytes/s) and its scale must be
-    applied before columns are combined.
-    """
-
-    def resolve_alias(self, vendor_name: str) -> AliasLike | None: ...
-
-    def metric_info(self, metric_id: str) -> MetricInfoLike: ...
+    window: TimeWindow
+    facts: list[Fact]
 
 
 @dataclass(frozen=True)
 class SignalSet:
-    """The signal facts of one incident and the window they were computed against."""
+    """The signal facts of one incident and the window they were computed against.
+
+    ``facts`` and ``window`` are the main window's; ``windows`` holds every
+    window measured (the main one first): further abnormal segments, and parts
+    of a window where metrics moved that the whole window hides. ``health`` is
+    the test behind an inferred window; when it found nothing abnormal,
+    ``windows`` is empty and ``facts`` are measured on the strongest segment.
+    """
 
     facts: list[Fact]
     window: TimeWindow
     inferred: bool
     skipped: list[str] = field(default_factory=list)
+    windows: list[WindowSignals] = field(default_factory=list)
+    health: HealthCheck | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.health is not None and self.health.healthy
 
     def get(self, metric_id: str) -> Fact | None:
         return next((f for f in self.facts if f.name == metric_id), None)
@@ -113,34 +115,188 @@ class _Grouped:
     values: Matrix
 
 
-def extract_signals(incident: Incident, kg: MetricCatalog, infer_window: bool = False) -> SignalSet:
+def extract_signals(
+    incident: Incident,
+    kg: KnowledgeGraph,
+    infer_window: bool = False,
+    watched: frozenset[str] | None = None,
+) -> SignalSet:
+    """``_extract_signals`` with numpy's floating-point warnings silenced.
+
+    Values near the float limit (1e300 and up are valid samples) overflow in
+    the squares and products of the statistics; what comes out (inf, nan) is
+    handled as a missing or undecided measure, and a warning per operation on
+    stderr would tell a user nothing about the incident.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        return _extract_signals(incident, kg, infer_window, watched)
+
+
+def _extract_signals(
+    incident: Incident,
+    kg: KnowledgeGraph,
+    infer_window: bool = False,
+    watched: frozenset[str] | None = None,
+) -> SignalSet:
     """One signal fact per canonical metric, baseline (outside) vs anomaly (inside the window).
 
     The window is the incident's own unless it has none or ``infer_window`` is
-    set; then it is found from the data and ``SignalSet.inferred`` says so.
+    set; then every abnormal segment is found from the data (``SignalSet.inferred``
+    says so), or none, when the capture is healthy. The baseline is every
+    sample outside the windows. A part of a window is measured on its own
+    when ``watched`` metrics (those the rules read; default every metric)
+    moved differently in it.
     """
     metrics = [m for m in incident.metrics if m.values]
     if not metrics:
         raise SignalError(f"incident {incident.id} has no metric samples")
     grid, raw = _align(metrics)
     grouped = _group(metrics, raw, kg)
-    window = None if infer_window else incident.window
+    labelled = None if infer_window else incident.window
     warm = warmup_length(grouped.values)
-    if window is not None:
+    if labelled is not None:
         # Never discard samples the labelled window claims as anomalous.
-        warm = min(warm, int(np.searchsorted(grid, window.start, side="left")))
+        warm = min(warm, int(np.searchsorted(grid, labelled.start, side="left")))
     grid, values = grid[warm:], grouped.values[:, warm:]
-    inferred = window is None
-    if window is None:
-        window = infer_window_from(grid, values)
-    facts, skipped = _compare(grid, values, grouped, window)
-    return SignalSet(facts=facts, window=window, inferred=inferred, skipped=skipped)
+    test: health.NullTest | None = None
+    found: window.Search | None = None
+    if labelled is not None:
+        lo = int(np.searchsorted(grid, labelled.start, side="left"))
+        hi = int(np.searchsorted(grid, labelled.end, side="right"))
+        spans = [(lo, hi)]
+    else:
+        found = window.search(values)
+        test = found.test
+        spans = [(a, b + 1) for a, b in found.windows]
+        if not spans:
+            best = (found.best[0], found.best[1] + 1)
+            facts, skipped = _compare(grouped, _measure(values, *best))
+            where = _time_window(grid, best)
+            checked = None if test is None else _health_check(found, grouped.ids, values, facts, where)
+            return SignalSet(facts, where, True, skipped, [], checked)
+    votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
+    measured = _measure_windows(values, spans, votes)
+    compared = [_compare(grouped, moves) for _, moves in measured]
+    facts, skipped = compared[0]
+    where = labelled if labelled is not None else _time_window(grid, spans[0])
+    out = [WindowSignals(where, facts)] + [
+        WindowSignals(_time_window(grid, span), done[0])
+        for (span, _), done in zip(measured[1:], compared[1:], strict=True)
+    ]
+    checked = (
+        None if found is None or test is None else _health_check(found, grouped.ids, values, facts, where)
+    )
+    return SignalSet(facts, where, labelled is None, skipped, out, checked)
+
+
+def _time_window(grid: Vector, span: tuple[int, int]) -> TimeWindow:
+    """Columns [lo, hi) as a window in the incident's clock."""
+    lo, hi = span
+    return TimeWindow(start=float(grid[lo]), end=float(grid[max(lo, min(hi, grid.size) - 1)]))
 
 
 def infer_window_from(grid: Vector, values: Matrix) -> TimeWindow:
-    """The inferred window in the incident's clock (the grid's timestamps)."""
-    start, end = infer_window(values)
+    """The strongest segment in the incident's clock (the grid's timestamps), significant or not."""
+    start, end = window.infer_window(values)
     return TimeWindow(start=float(grid[start]), end=float(grid[end]))
+
+
+def _measure_windows(
+    values: Matrix, spans: list[tuple[int, int]], votes: NDArray[np.bool_] | None = None
+) -> list[tuple[tuple[int, int], _Moves]]:
+    """Each window's moves against the samples outside every window, with the parts that say more.
+
+    A part of a window (``window.sub_windows``) is measured too when metrics
+    moved in it that did not move over the whole window: two causes that
+    overlap in time, one starting later or ending sooner, each show in their
+    own part, and would be averaged away over the union.
+    """
+    out: list[tuple[tuple[int, int], _Moves]] = []
+    for lo, hi in spans:
+        whole = _measure(values, lo, hi, spans)
+        out.append(((lo, hi), whole))
+        revealed = _moved(whole)
+        if votes is not None:
+            revealed |= ~np.tile(votes, 3)
+        picked = 0
+        candidates = [(a, b + 1) for a, b in window.sub_windows(values, lo, hi - 1)]
+        scored = [(span, *_part_moved(values, span, whole)) for span in candidates]
+        while picked < MAX_PARTS and scored:
+            # most metrics newly moved; among as many, where they moved furthest; then the tightest
+            news = [(moved & ~revealed, strength, span) for span, moved, strength in scored]
+            new, _, span = max(
+                news, key=lambda n: (int(n[0].sum()), float(n[1][n[0]].sum()), n[2][0] - n[2][1])
+            )
+            if int(new.sum()) < MIN_REVEALED:
+                break
+            out.append((span, _measure(values, *span, spans)))
+            revealed |= new
+            picked += 1
+            scored = [entry for entry in scored if entry[0] != span]
+    return out
+
+
+def _moved(moves: _Moves) -> NDArray[np.bool_]:
+    """Metrics whose window median moved beyond noise, signed: up, down and still count apart."""
+    return _signed_moves(moves.delta, moves.score, moves.rel)
+
+
+def _part_moved(values: Matrix, span: tuple[int, int], whole: _Moves) -> tuple[NDArray[np.bool_], Vector]:
+    """``_moved`` of a part of a window against the same baseline, from the part's median alone;
+    and each entry's strength (the move in noise units, clipped, for the up and down entries)."""
+    median = stats.row_median(values[:, span[0] : span[1]])
+    delta = median - whole.baseline
+    rel = np.abs(delta) / np.maximum.reduce([np.abs(whole.baseline), np.abs(median), whole.floor])
+    score = delta / whole.sigma
+    size = np.minimum(np.nan_to_num(np.abs(score)), PART_SCORE_CLIP)
+    strength: Vector = np.concatenate([size, size, np.zeros_like(size)])
+    return _signed_moves(delta, score, rel), strength
+
+
+def _signed_moves(delta: Vector, score: Vector, rel: Vector) -> NDArray[np.bool_]:
+    with np.errstate(invalid="ignore"):
+        sustained = (np.abs(score) >= DIRECTION_SCORE) & (rel >= DIRECTION_REL)
+    up = sustained & (delta > 0)
+    down = sustained & (delta < 0)
+    out: NDArray[np.bool_] = np.concatenate([up, down, ~sustained])
+    return out
+
+
+def _health_check(
+    found: window.Search, ids: list[str], values: Matrix, facts: list[Fact], where: TimeWindow
+) -> HealthCheck:
+    """The test's verdict, what it tested, and the largest single departure it weighed."""
+    assert found.test is not None
+    test = found.test
+    deviation = None
+    if found.shift is not None and found.shift.size and np.any(found.shift):
+        i = int(np.argmax(np.abs(found.shift)))
+        fact = next((f for f in facts if f.name == ids[i]), None)
+        if fact is not None:
+            deviation = Deviation(
+                metric=ids[i],
+                window=where,
+                baseline=float(fact.attrs["baseline"]),
+                anomaly=float(fact.attrs["anomaly"]),
+                score=round(float(found.shift[i]), 4),
+            )
+    voting = int(np.count_nonzero(np.nanmax(values, axis=1) > np.nanmin(values, axis=1)))
+    return HealthCheck(
+        healthy=not test.significant,
+        method=(
+            "strongest joint mean shift of the robust-standardised metrics over any segment with a "
+            f"normal lead-in, against {test.resamples} moving-block bootstrap draws (blocks of "
+            f"{test.block}) of the capture's residuals, on {test.points} block means; "
+            f"abnormal when p <= {health.LEVEL}"
+        ),
+        metrics=voting,
+        samples=int(values.shape[1]),
+        statistic=round(test.statistic, 4),
+        threshold=round(test.threshold, 4),
+        p_value=round(test.p_value, 4),
+        resamples=test.resamples,
+        strongest=deviation,
+    )
 
 
 def sanitize_metric_name(name: str) -> str:
@@ -163,19 +319,64 @@ def _align(metrics: Sequence[MetricSeries]) -> tuple[Vector, Matrix]:
     return grid, out
 
 
-def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: MetricCatalog) -> _Grouped:
-    """Map vendor names to canonical ids and aggregate columns that share one (per-core CPU)."""
+@dataclass(frozen=True)
+class _Plan:
+    """How one set of vendor columns maps onto canonical metrics: the same for every capture of a source."""
+
+    ids: list[str]
+    sources: list[str]
+    units: list[str]
+    members: list[list[int]]
+    how: list[str]
+    scales: list[tuple[int, float]]
+
+
+# Plans per graph, keyed by the capture's (name, unit) columns: a batch of captures from one source
+# shares its columns, and resolving ~100 vendor names costs as much as measuring them.
+_PLANS: weakref.WeakKeyDictionary[KnowledgeGraph, dict[tuple[tuple[str, str], ...], _Plan]] = (
+    weakref.WeakKeyDictionary()
+)
+_PLANS_PER_GRAPH = 64
+
+
+def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: KnowledgeGraph) -> _Grouped:
+    """Map vendor names to canonical ids and aggregate columns that share one (per-core CPU).
+
+    ``resolve_alias`` rather than ``resolve_metric``: a vendor column may be in
+    another unit (DBSherlock's KB/s against bytes/s), and its scale must be
+    applied before columns are combined.
+    """
+    key = tuple((m.name, m.unit) for m in metrics)
+    plans = _PLANS.setdefault(kg, {})
+    plan = plans.get(key)
+    if plan is None:
+        plan = _plan(metrics, kg)
+        if len(plans) >= _PLANS_PER_GRAPH:
+            plans.clear()
+        plans[key] = plan
+    scaled = raw
+    if plan.scales:
+        scaled = raw.copy()
+        for i, scale in plan.scales:
+            scaled[i] *= scale
+    rows = [
+        scaled[idx[0]] if len(idx) == 1 else _aggregate(scaled[idx], how)
+        for idx, how in zip(plan.members, plan.how, strict=True)
+    ]
+    return _Grouped(ids=plan.ids, sources=plan.sources, units=plan.units, values=np.vstack(rows))
+
+
+def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
     aliases = [kg.resolve_alias(m.name) for m in metrics]
     canonical_ids = {a.metric for a in aliases if a is not None}
     members: dict[str, list[int]] = {}
     mapped: dict[str, bool] = {}
-    scaled = raw
+    scales: list[tuple[int, float]] = []
     for i, (m, alias) in enumerate(zip(metrics, aliases, strict=True)):
         if alias is not None:
             key = alias.metric
             if alias.scale != 1.0:
-                scaled = raw.copy() if scaled is raw else scaled
-                scaled[i] *= alias.scale
+                scales.append((i, alias.scale))
         else:
             key = sanitize_metric_name(m.name)
             # an unknown name must never pose as (or merge into) a canonical metric
@@ -185,7 +386,7 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: MetricCatalog) -> _
     ids: list[str] = []
     sources: list[str] = []
     units: list[str] = []
-    rows: list[Vector] = []
+    hows: list[str] = []
     for key, idx in members.items():
         names = ", ".join(metrics[i].name for i in idx)
         unit = metrics[idx[0]].unit
@@ -198,8 +399,8 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: MetricCatalog) -> _
             sources.append(f"signals: unmapped vendor metric {names}")
         ids.append(key)
         units.append(unit)
-        rows.append(scaled[idx[0]] if len(idx) == 1 else _aggregate(scaled[idx], how))
-    return _Grouped(ids=ids, sources=sources, units=units, values=np.vstack(rows))
+        hows.append(how)
+    return _Plan(ids, sources, units, list(members.values()), hows, scales)
 
 
 def _aggregate(block: Matrix, how: str) -> Vector:
@@ -236,12 +437,20 @@ class _Moves:
     n_high: Vector
     n_low: Vector
     corr: Vector
+    sigma: Vector
+    floor: Vector
 
 
-def _measure(values: Matrix, lo: int, hi: int) -> _Moves:
-    """Baseline (outside columns lo..hi-1) against anomaly (inside) for every metric at once."""
+def _measure(values: Matrix, lo: int, hi: int, windows: Sequence[tuple[int, int]] = ()) -> _Moves:
+    """Anomaly (columns lo..hi-1) against the baseline (outside every window) for every metric at once."""
     inside = values[:, lo:hi]
-    outside = np.concatenate([values[:, :lo], values[:, hi:]], axis=1)
+    if len(windows) <= 1:
+        outside = np.concatenate([values[:, :lo], values[:, hi:]], axis=1)
+    else:
+        normal = np.ones(values.shape[1], dtype=bool)
+        for a, b in windows:
+            normal[a:b] = False
+        outside = values[:, normal]
     n_in = stats.row_count(inside)
     baseline = stats.row_median(outside)
     anomaly = stats.row_median(inside)
@@ -285,33 +494,33 @@ def _measure(values: Matrix, lo: int, hi: int) -> _Moves:
         n_high=stats.share_beyond(inside, baseline + EXCURSION_SCORE * sigma, above=True) * n_in,
         n_low=stats.share_beyond(inside, baseline - EXCURSION_SCORE * sigma, above=False) * n_in,
         corr=stats.row_time_correlation(inside),
+        sigma=sigma,
+        floor=floor,
     )
 
 
-def _compare(
-    grid: Vector, values: Matrix, grouped: _Grouped, window: TimeWindow
-) -> tuple[list[Fact], list[str]]:
-    lo = int(np.searchsorted(grid, window.start, side="left"))
-    hi = int(np.searchsorted(grid, window.end, side="right"))
-    moves = _measure(values, lo, hi)
+def _compare(grouped: _Grouped, moves: _Moves) -> tuple[list[Fact], list[str]]:
     facts: list[Fact] = []
     skipped: list[str] = []
+    directions, shapes, confidence = _classify(moves, grouped)
+    # Python floats, not numpy scalars: ~100 facts per window are built one attribute at a time.
+    baseline, anomaly, delta = moves.baseline.tolist(), moves.anomaly.tolist(), moves.delta.tolist()
+    ratio, score, peak = moves.ratio.tolist(), moves.score.tolist(), moves.peak.tolist()
+    n_in, n_out, conf = moves.n_in.tolist(), moves.n_out.tolist(), confidence.tolist()
     for i, metric_id in enumerate(grouped.ids):
-        n_in, n_out = int(moves.n_in[i]), int(moves.n_out[i])
-        if n_in < MIN_INSIDE or n_out < MIN_OUTSIDE:
-            skipped.append(f"{metric_id}: {n_in} samples inside and {n_out} outside the window")
+        if n_in[i] < MIN_INSIDE or n_out[i] < MIN_OUTSIDE:
+            skipped.append(f"{metric_id}: {n_in[i]} samples inside and {n_out[i]} outside the window")
             continue
-        direction, shape, confidence = _classify(moves, i, grouped.units[i], metric_id)
         attrs: dict[str, float | str | bool] = {
-            "baseline": _r(moves.baseline[i]),
-            "anomaly": _r(moves.anomaly[i]),
-            "delta": _r(moves.delta[i]),
-            "ratio": _r(moves.ratio[i]),
-            "score": _r(moves.score[i]),
-            "peak": _r(moves.peak[i]),
-            "confidence": round(confidence, 4),
-            "shape": shape,
-            "direction": direction,
+            "baseline": _r(baseline[i]),
+            "anomaly": _r(anomaly[i]),
+            "delta": _r(delta[i]),
+            "ratio": _r(ratio[i]),
+            "score": _r(score[i]),
+            "peak": _r(peak[i]),
+            "confidence": round(conf[i], 4),
+            "shape": shapes[i],
+            "direction": directions[i],
         }
         # model_construct: ~100 facts per incident, built from values that are valid by construction.
         facts.append(
@@ -327,46 +536,45 @@ def _compare(
     return facts, skipped
 
 
-def _classify(m: _Moves, i: int, unit: str, metric_id: str) -> tuple[str, str, float]:
-    """Direction, shape and confidence of metric ``i``: a sustained move first, else a brief excursion."""
-    confidence = _conf(float(m.score[i]), float(m.rel[i]))
-    if abs(m.score[i]) >= DIRECTION_SCORE and m.rel[i] >= DIRECTION_REL:
-        direction = "up" if m.delta[i] > 0 else "down"
-        if (
-            direction == "up"
-            and unit in _PERCENT_UNITS
-            and m.anomaly[i] >= SATURATION_PERCENT
-            and not any(word in metric_id for word in _HEADROOM_WORDS)
-        ):
-            return direction, "saturation", confidence
-        if abs(m.corr[i]) >= TREND_CORRELATION and (m.corr[i] > 0) == (m.delta[i] > 0):
-            return direction, "trend", confidence
-        return direction, "level_shift", confidence
-    n_in = float(m.n_in[i])
-    if (
-        m.peak_score[i] >= EXCURSION_SCORE
-        and m.n_high[i] >= EXCURSION_SAMPLES
-        and m.peak_rel[i] >= DIRECTION_REL
-    ):
-        brief = _conf(float(m.peak_score[i]), float(m.peak_rel[i])) * _support(float(m.n_high[i]) / n_in)
-        return "up", "spike", max(confidence, EXCURSION_WEIGHT * brief)
-    if (
-        m.trough_score[i] <= -EXCURSION_SCORE
-        and m.n_low[i] >= EXCURSION_SAMPLES
-        and m.trough_rel[i] >= DIRECTION_REL
-    ):
-        brief = _conf(float(m.trough_score[i]), float(m.trough_rel[i])) * _support(float(m.n_low[i]) / n_in)
-        return "down", "drop", max(confidence, EXCURSION_WEIGHT * brief)
-    return "none", "flat", confidence
+def _classify(m: _Moves, grouped: _Grouped) -> tuple[list[str], list[str], Vector]:
+    """Direction, shape and confidence of every metric: a sustained move first, else a brief excursion."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        confidence = _conf(m.score, m.rel)
+        sustained = (np.abs(m.score) >= DIRECTION_SCORE) & (m.rel >= DIRECTION_REL)
+        up = m.delta > 0
+        percent = np.array([u in _PERCENT_UNITS for u in grouped.units], dtype=bool)
+        headroom = np.array([any(w in i for w in _HEADROOM_WORDS) for i in grouped.ids], dtype=bool)
+        saturated = sustained & up & percent & (m.anomaly >= SATURATION_PERCENT) & ~headroom
+        trend = sustained & (np.abs(m.corr) >= TREND_CORRELATION) & ((m.corr > 0) == up)
+        n_in = m.n_in.astype(np.float64)
+        spike = ~sustained & (m.peak_score >= EXCURSION_SCORE) & (m.n_high >= EXCURSION_SAMPLES)
+        spike &= m.peak_rel >= DIRECTION_REL
+        drop = ~sustained & ~spike & (m.trough_score <= -EXCURSION_SCORE) & (m.n_low >= EXCURSION_SAMPLES)
+        drop &= m.trough_rel >= DIRECTION_REL
+        high = EXCURSION_WEIGHT * _conf(m.peak_score, m.peak_rel) * _support(m.n_high / n_in)
+        low = EXCURSION_WEIGHT * _conf(m.trough_score, m.trough_rel) * _support(m.n_low / n_in)
+    confidence = np.where(spike, np.maximum(confidence, high), confidence)
+    confidence = np.where(drop, np.maximum(confidence, low), confidence)
+    directions: list[str] = np.where(
+        sustained, np.where(up, "up", "down"), np.where(spike, "up", np.where(drop, "down", "none"))
+    ).tolist()
+    shapes: list[str] = np.select(
+        [saturated, sustained & trend, sustained, spike, drop],
+        ["saturation", "trend", "level_shift", "spike", "drop"],
+        default="flat",
+    ).tolist()
+    return directions, shapes, confidence
 
 
-def _conf(score: float, rel: float) -> float:
-    return float(np.tanh(abs(score) / CONFIDENCE_SCORE_SCALE) * np.tanh(rel / CONFIDENCE_REL_SCALE))
+def _conf(score: Vector, rel: Vector) -> Vector:
+    out: Vector = np.tanh(np.abs(score) / CONFIDENCE_SCORE_SCALE) * np.tanh(rel / CONFIDENCE_REL_SCALE)
+    return out
 
 
-def _support(share: float) -> float:
+def _support(share: Vector) -> Vector:
     """Two wild samples in a long window say less than a fifth of the window being wild."""
-    return float(np.tanh(share / EXCURSION_SHARE_SCALE))
+    out: Vector = np.tanh(share / EXCURSION_SHARE_SCALE)
+    return out
 
 
 def _r(x: float) -> float:
