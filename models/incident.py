@@ -7,10 +7,15 @@ to the offending field.
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
+from itertools import islice
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.workload import StatementActivity, StatementPlan, TableInfo
 
 Engine = Literal["mysql", "mariadb", "postgres"]
 EventKind = Literal[
@@ -56,6 +61,12 @@ class MetricSeries(_Strict):
     @field_validator("timestamps")
     @classmethod
     def _increasing(cls, ts: list[float]) -> list[float]:
+        # Fast path in C: strictly increasing with finite ends means every timestamp is finite too
+        # (a NaN fails every comparison). Only a bad series pays for the loop that words the error.
+        if not ts or (
+            math.isfinite(ts[0]) and math.isfinite(ts[-1]) and all(map(operator.lt, ts, islice(ts, 1, None)))
+        ):
+            return ts
         for i, t in enumerate(ts):
             if not math.isfinite(t):
                 raise ValueError(f"timestamp {i} is not a finite number")
@@ -67,6 +78,9 @@ class MetricSeries(_Strict):
     @field_validator("values")
     @classmethod
     def _finite(cls, vs: list[float | None]) -> list[float | None]:
+        # A finite sum means finite terms (NaN and inf propagate); overflow to inf takes the slow path.
+        if math.isfinite(sum(filter(None, vs))):
+            return vs
         for i, v in enumerate(vs):
             if v is not None and not math.isfinite(v):
                 raise ValueError(f"value at index {i} is {v}; use null for a missing sample")
@@ -156,8 +170,25 @@ class Incident(_Strict):
     lock_waits: list[LockWait] = Field(default_factory=list)
     logs: list[LogExcerpt] = Field(default_factory=list)
     settings: dict[str, str] = Field(default_factory=dict)
+    statements: list[StatementActivity] = Field(
+        default_factory=list, description="per-statement load over the capture, interval by interval"
+    )
+    tables: list[TableInfo] = Field(default_factory=list, description="tables the heavy statements touch")
+    plans: list[StatementPlan] = Field(default_factory=list, description="EXPLAIN of the heavy statements")
     labels: list[str] = Field(default_factory=list, description="true cause ids; used only by `sleuth eval`")
+    label_healthy: bool = Field(
+        default=False,
+        description="labelled as holding no anomaly (then `labels` is empty); used only by `sleuth eval`",
+    )
     source: str | None = Field(default=None, description="where the incident came from")
+
+    @model_validator(mode="after")
+    def _healthy_has_no_cause(self) -> Incident:
+        if self.label_healthy and self.labels:
+            raise ValueError(
+                "label_healthy: a capture labelled healthy has no true causes (labels must be empty)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _unique_metrics(self) -> Incident:
@@ -167,3 +198,37 @@ class Incident(_Strict):
                 raise ValueError(f"metrics.{i}: duplicate metric name {m.name!r}")
             seen.add(m.name)
         return self
+
+
+def diagnosis_problem(incident: Incident) -> str | None:
+    """``field: what is wrong`` when the incident holds nothing a diagnosis can compare, else None.
+
+    Each part is valid alone, but a diagnosis compares the anomaly window with
+    the samples outside it: with no sample at all, none inside the window or
+    none outside it, there is nothing to compare, and a file that validates must
+    diagnose. Every check stops at the first sample that satisfies it.
+    """
+    series = [m for m in incident.metrics if any(v is not None for v in m.values)]
+    if not series:
+        what = "every series is empty or null" if incident.metrics else "the file has no metric series"
+        return f"metrics: no samples ({what}); a diagnosis compares metric series"
+    window = incident.window
+    if window is None:
+        return None
+    inside = outside = False
+    for m in series:
+        lo = bisect.bisect_left(m.timestamps, window.start)
+        hi = bisect.bisect_right(m.timestamps, window.end)
+        inside = inside or any(v is not None for v in islice(m.values, lo, hi))
+        outside = (
+            outside
+            or any(v is not None for v in islice(m.values, 0, lo))
+            or any(v is not None for v in islice(m.values, hi, None))
+        )
+        if inside and outside:
+            return None
+    first = min(m.timestamps[0] for m in series)
+    last = max(m.timestamps[-1] for m in series)
+    if not inside:
+        return f"window: holds no sample (the series' samples run from {first:g} to {last:g})"
+    return "window: covers every sample, which leaves no baseline to compare it with"

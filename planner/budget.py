@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from planner.config import BudgetLimits
 
@@ -41,8 +42,24 @@ class BudgetMeter:
         self.limits = limits.model_copy()
         self.cancel = cancel or threading.Event()
         self.used = Usage()
+        self.exhausted: str | None = None
         self._lock = threading.Lock()
         self._started = time.perf_counter()
+
+    def figures(self) -> dict[str, Any]:
+        """Limits, what was spent and what ran out, for the trace: a budget nobody can audit is a guess."""
+        with self._lock:
+            used = asdict(self.used)
+        return {
+            "limits": self.limits.model_dump(),
+            "used": {**used, "wall_s": round(self.elapsed_s(), 3)},
+            "exhausted": self.exhausted,
+            "cancelled": self.cancel.is_set(),
+        }
+
+    def _exceeded(self, resource: str, limit: float) -> BudgetExceeded:
+        self.exhausted = self.exhausted or resource
+        return BudgetExceeded(resource, limit)
 
     def elapsed_s(self) -> float:
         return time.perf_counter() - self._started
@@ -59,22 +76,22 @@ class BudgetMeter:
         if self.cancel.is_set():
             raise Cancelled("cancelled by the caller")
         if self.elapsed_s() >= self.limits.wall_s:
-            raise BudgetExceeded("wall time", self.limits.wall_s)
+            raise self._exceeded("wall time", self.limits.wall_s)
 
     def take_step(self) -> None:
         self.check()
         with self._lock:
             if self.used.steps >= self.limits.steps:
-                raise BudgetExceeded("steps", self.limits.steps)
+                raise self._exceeded("steps", self.limits.steps)
             self.used.steps += 1
 
     def take_model_call(self) -> None:
         self.check()
         with self._lock:
             if self.used.model_calls >= self.limits.model_calls:
-                raise BudgetExceeded("model calls", self.limits.model_calls)
+                raise self._exceeded("model calls", self.limits.model_calls)
             if self.used.tokens >= self.limits.tokens:
-                raise BudgetExceeded("tokens", self.limits.tokens)
+                raise self._exceeded("tokens", self.limits.tokens)
             self.used.model_calls += 1
 
     def add_tokens(self, n: int) -> None:

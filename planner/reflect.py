@@ -30,6 +30,10 @@ from planner.session import ModelSession
 from planner.tools.history import SIMILAR_FACT, supported_causes
 from planner.tools.history import TOOL as HISTORY_TOOL
 
+# Tools whose summaries name causes from sleuth's own knowledge (the graph's candidates, the DBA's
+# confirmed verdicts); every other summary quotes incident text, so cause names in it are masked.
+OWN_WORDS = frozenset({HISTORY_TOOL, "kg_candidates", "kg_best_checks"})
+
 INCONCLUSIVE = "inconclusive"
 # A likelihood choice ranks every option; this many of the likeliest go on to the graph's ranking,
 # so a near-miss of the model can still be placed by coverage (top-3 accuracy).
@@ -100,7 +104,8 @@ class Reflector:
         # Past verdicts are read last: the small model weighs most what it read just before answering.
         ok = sorted((r for r in results if r.ok), key=lambda r: r.tool == HISTORY_TOOL)
         options = [*hyp.causes, INCONCLUSIVE]
-        prompt = prefix + prompts.evidence([(r.step, r.tool, r.summary) for r in ok]) + "\n"
+        summaries = [(r.step, r.tool, r.summary) for r in ok]
+        prompt = prefix + prompts.evidence(summaries, self.graph.cause_ids(), OWN_WORDS) + "\n"
         try:
             if self.config.strategy == "choose":
                 proposed = self._choose(prompt, options, ok)

@@ -35,19 +35,25 @@ class TraceRecorder:
     def note(self, name: str, output: Any = None) -> TraceEvent:
         return self.record(TraceEvent(kind="note", name=name, started_ms=self.now_ms(), output=output))
 
+    def budget(self, figures: dict[str, Any]) -> TraceEvent:
+        """The investigation's budget: its limits, what it spent and what ran out (``BudgetMeter.figures``)."""
+        return self.note("budget", figures)
+
     @property
     def events(self) -> list[TraceEvent]:
         with self._lock:
             return list(self._events)
 
 
-def write_jsonl(path: Path, events: Iterable[TraceEvent]) -> int:
-    """Write the events, one per line; returns how many were written."""
+def write_jsonl(path: Path, events: Iterable[TraceEvent], *, force: bool = False) -> int:
+    """Write the events, one per line, through sleuth's one writer (atomic, never over anything but
+    a regular file, over an existing one only with ``force``); returns how many were written."""
+    from sources.output_files import StagedFile
+
     n = 0
-    with path.open("w", encoding="utf-8") as fh:
+    with StagedFile(path, force=force, parents=False) as out:
         for event in events:
-            fh.write(event.model_dump_json())
-            fh.write("\n")
+            out.write(event.model_dump_json() + "\n")
             n += 1
     return n
 

@@ -16,6 +16,27 @@ class IncidentError(Exception):
         super().__init__(f"{self.path}: {message}")
 
 
+class OutputError(OSError):
+    """A file sleuth was asked to write and will not or cannot; ``str()`` is the one line a user sees.
+
+    An ``OSError``, so that whoever handles a failed write handles this one too.
+    """
+
+    def __init__(self, path: str | Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """``repr(value)`` on one line and at most about ``limit`` characters, for quoting input in a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe_validation(exc: ValidationError) -> str:
     """``field.path: what is wrong`` for the first error, with a count of the others."""
     errors = exc.errors(include_url=False)
@@ -27,7 +48,7 @@ def describe_validation(exc: ValidationError) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     if first["type"] == "literal_error" and "input" in first:
-        msg = f"{msg} (got {first['input']!r})"
+        msg = f"{msg} (got {shorten(first['input'])})"
     more = len(errors) - 1
     suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     return f"{loc}: {msg}{suffix}"

@@ -24,8 +24,6 @@ constructor) and merge keys (``<<``) behave as there; other tags are refused.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +35,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import Resolver
 
 from models.problems import NO_SUBJECT, Problem
+from sources.regular_files import TooLarge, Unreadable, read_regular
 
 try:
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -137,10 +136,12 @@ def read_yaml(path: Path | str) -> YamlFile:
     """Read and parse one file; every way it can fail is a problem, never an exception."""
     name = str(path)
     try:
-        raw = _read_regular(Path(path))
+        raw = read_regular(Path(path), MAX_BYTES)
         text = raw.decode("utf-8")
-    except _Refused as exc:
-        return YamlFile(name, problems=[Problem(name, 1, 1, NO_SUBJECT, str(exc))])
+    except TooLarge:
+        return YamlFile(name, problems=[Problem(name, 1, 1, NO_SUBJECT, _TOO_LARGE)])
+    except Unreadable as exc:
+        return YamlFile(name, problems=[Problem(name, 1, 1, NO_SUBJECT, f"cannot read: {exc.reason}")])
     except UnicodeDecodeError as exc:
         return YamlFile(
             name, problems=[Problem(name, 1, 1, NO_SUBJECT, f"cannot read: not UTF-8 ({exc.reason})")]
@@ -166,52 +167,21 @@ def parse_yaml(text: str, name: str) -> YamlFile:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = exc.problem or exc.context or "invalid YAML"
         doc.problems.append(Problem(name, line, col, NO_SUBJECT, f"YAML syntax: {what}"))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at a known offset
+        doc.data = None
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        what = f"character #x{exc.character:04x}" if isinstance(exc.character, int) else "byte"
+        doc.problems.append(
+            Problem(name, line, col, NO_SUBJECT, f"YAML syntax: unacceptable {what}: {exc.reason}")
+        )
     except yaml.YAMLError as exc:
         doc.data = None
-        doc.problems.append(Problem(name, 1, 1, NO_SUBJECT, f"YAML syntax: {exc}"))
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        doc.problems.append(Problem(name, 1, 1, NO_SUBJECT, f"YAML syntax: {first}"))
     finally:
         loader.dispose()
     return doc
-
-
-class _Refused(Exception):
-    """The file is not read at all; the message says why."""
-
-
-def _read_regular(path: Path) -> bytes:
-    """The bytes of a regular file of at most ``MAX_BYTES``.
-
-    Opened non-blocking and checked on the open descriptor, so a FIFO (whose
-    plain open would wait for a writer) or a device is refused without a race
-    between the check and the read.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise _Refused(f"cannot read: {_reason(exc)}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise _Refused("cannot read: is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise _Refused("cannot read: not a regular file (a FIFO, socket or device)")
-        if info.st_size > MAX_BYTES:
-            raise _Refused(_TOO_LARGE)
-    except BaseException:
-        os.close(fd)
-        raise
-    with open(fd, "rb", closefd=True) as handle:
-        try:
-            raw = handle.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise _Refused(f"cannot read: {_reason(exc)}") from None
-    if len(raw) > MAX_BYTES:  # grew since fstat
-        raise _Refused(_TOO_LARGE)
-    return raw
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror.lower() if exc.strerror else str(exc)
 
 
 class _Stop(Exception):

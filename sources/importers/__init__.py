@@ -1,16 +1,19 @@
-"""Incident files and the importers that make them from other formats.
+"""Importers: other formats (DBSherlock cases, Prometheus and CloudWatch answers) turned into incidents.
 
-Everything that reads a file raises :class:`IncidentError`, whose message is
-the one line a user sees (``FILE: field.path: what is wrong``).
+Each raises ``sources.errors.IncidentError``, whose message is the one line a
+user sees (``FILE: field.path: what is wrong``).
 """
 
+from sources.errors import IncidentError
 from sources.importers.cloudwatch import import_cloudwatch
 from sources.importers.dbsherlock import CAUSE_IDS as DBSHERLOCK_CAUSE_IDS
 from sources.importers.dbsherlock import import_directory as import_dbsherlock
-from sources.importers.errors import IncidentError
-from sources.importers.incident_file import dump_incident, expand_paths, load_incident, write_incident
 from sources.importers.options import ImportOptions
 from sources.importers.prometheus import import_prometheus
+
+# Incident files are read by ``sources.incident_files``; these names stay here until every caller imports
+# them from there.
+from sources.incident_files import dump_incident, expand_paths, load_incident, write_incident
 
 __all__ = [
     "DBSHERLOCK_CAUSE_IDS",

@@ -7,28 +7,38 @@ samples are re-sorted and pages (a JSON list of answers) are concatenated.
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from models import Incident, Instance, MetricSeries
-from sources.importers.errors import IncidentError, describe_validation
-from sources.importers.incident_file import read_json
-from sources.importers.options import ImportOptions, guess_engine
+from models import Incident, MetricSeries
+from sources.errors import IncidentError, describe_validation, shorten
+from sources.importers.options import ImportOptions, build_incident, guess_engine
+from sources.incident_files import read_json
+
+
+def _finite(raw: int | float) -> float:
+    """A JSON number as a float; one too large for a float is infinite."""
+    try:
+        return float(raw)
+    except OverflowError:
+        return math.inf if raw > 0 else -math.inf
 
 
 def _epoch(path: Path, where: str, raw: Any) -> float:
-    if isinstance(raw, (int, float)):
-        return float(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        when = _finite(raw)
+        if not math.isfinite(when):
+            raise IncidentError(path, f"{where}: the timestamp is not a finite number: {shorten(raw)}")
+        return when
     if not isinstance(raw, str):
         raise IncidentError(path, f"{where}: expected an ISO 8601 timestamp")
     try:
         return datetime.fromisoformat(raw.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise IncidentError(path, f"{where}: not an ISO 8601 timestamp: {raw!r}") from None
+    except (ValueError, OverflowError):
+        raise IncidentError(path, f"{where}: not an ISO 8601 timestamp: {shorten(raw)}") from None
 
 
 def parse_results(path: Path, data: Any) -> list[MetricSeries]:
@@ -54,10 +64,15 @@ def parse_results(path: Path, data: Any) -> list[MetricSeries]:
             for j, (t, v) in enumerate(zip(ts, vs, strict=True)):
                 when = _epoch(path, f"{where}.Timestamps.{j}", t)
                 if not isinstance(v, (int, float)) or isinstance(v, bool):
-                    raise IncidentError(path, f"{where}.Values.{j}: not a number: {v!r}")
+                    raise IncidentError(path, f"{where}.Values.{j}: not a number: {shorten(v)}")
                 if when in samples:
-                    raise IncidentError(path, f"{where}.Timestamps.{j}: duplicate timestamp {t}")
-                samples[when] = float(v) if math.isfinite(v) else None
+                    raise IncidentError(path, f"{where}.Timestamps.{j}: duplicate timestamp {shorten(t)}")
+                value = _finite(v)
+                if math.isinf(value):  # CloudWatch holds finite doubles: this is not one (NaN is a gap)
+                    raise IncidentError(
+                        path, f"{where}.Values.{j}: out of the range of a number: {shorten(v)}"
+                    )
+                samples[when] = None if math.isnan(value) else value
     return [
         MetricSeries(name=name, timestamps=sorted(s), values=[s[t] for t in sorted(s)])
         for name, s in merged.items()
@@ -66,21 +81,16 @@ def parse_results(path: Path, data: Any) -> list[MetricSeries]:
 
 def import_cloudwatch(path: str | Path, options: ImportOptions) -> Incident:
     p = Path(path)
-    series = parse_results(p, read_json(p))
+    data = read_json(p)
+    try:
+        series = parse_results(p, data)
+    except ValidationError as exc:
+        raise IncidentError(p, f"MetricDataResults: {describe_validation(exc)}") from None
     if not series:
         raise IncidentError(p, "MetricDataResults: no series")
     engine = options.engine or guess_engine([s.name for s in series])
     if engine is None:
-        raise IncidentError(p, "CloudWatch metrics do not name the engine; pass --engine")
-    try:
-        return Incident(
-            id=options.incident_id or re.sub(r"[^A-Za-z0-9_.:-]", "_", p.stem).lstrip("_.:-") or "incident",
-            title=options.title or f"CloudWatch export {p.name}",
-            instance=Instance(engine=engine),
-            metrics=series,
-            window=options.window,
-            labels=options.labels,
-            source=f"cloudwatch:{p.name}",
+        raise IncidentError(
+            p, "MetricDataResults: CloudWatch metric names do not tell the engine; pass --engine"
         )
-    except ValidationError as exc:
-        raise IncidentError(p, describe_validation(exc)) from None
+    return build_incident(p, series, engine, options, kind="cloudwatch", title="CloudWatch export")

@@ -7,6 +7,7 @@ like with like; an unknown label is an error, not a silent drop.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,8 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from models import Incident, Instance, MetricSeries, TimeWindow
-from sources.importers.errors import IncidentError, describe_validation
-from sources.importers.incident_file import check_size, read_json
+from models.incident import diagnosis_problem
+from sources.errors import IncidentError, describe_validation
+from sources.incident_files import decode_utf8, read_json, read_text
 
 # DBSherlock's cause labels -> knowledge-graph cause ids.
 CAUSE_IDS: dict[str, str] = {
@@ -64,7 +66,7 @@ def _case(manifest: Path, index: int, raw: Any) -> Case:
     if (
         not isinstance(rows, list)
         or len(rows) != 2
-        or not all(isinstance(r, int) for r in rows)
+        or not all(isinstance(r, int) and not isinstance(r, bool) for r in rows)
         or rows[0] < 0
         or rows[0] > rows[1]
     ):
@@ -72,11 +74,16 @@ def _case(manifest: Path, index: int, raw: Any) -> Case:
             manifest, f"{where}.abnormal_rows: expected [first, last] with 0 <= first <= last"
         )
     interval = raw.get("sample_interval_s", 1)
-    if not isinstance(interval, (int, float)) or interval <= 0:
+    if (
+        not isinstance(interval, (int, float))
+        or isinstance(interval, bool)
+        or not math.isfinite(interval)
+        or interval <= 0
+    ):
         raise IncidentError(manifest, f"{where}.sample_interval_s: expected a positive number")
-    return Case(
-        name, [CAUSE_IDS[c] for c in causes], manifest.parent / str(file), (rows[0], rows[1]), interval
-    )
+    if not isinstance(file, str) or not file:
+        raise IncidentError(manifest, f"{where}.file: expected the path of a CSV file")
+    return Case(name, [CAUSE_IDS[c] for c in causes], manifest.parent / file, (rows[0], rows[1]), interval)
 
 
 def read_manifest(directory: Path) -> list[Case]:
@@ -96,14 +103,10 @@ def _number(text: str) -> float | None:
 
 
 def read_case_csv(path: Path) -> tuple[list[float], dict[str, list[float | None]]]:
-    """Timestamps and columns; a ragged row or a non-number names the line and column."""
+    """Timestamps and columns; a ragged row, a non-number or a bad byte names the line (and column)."""
+    text = decode_utf8(path, read_text(path))
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        check_size(path)
-        handle = path.open(newline="", encoding="utf-8")
-    except FileNotFoundError:
-        raise IncidentError(path, "no such file") from None
-    with handle:
-        reader = csv.reader(handle)
         header = next(reader, None)
         if not header:
             raise IncidentError(path, "empty CSV")
@@ -127,8 +130,10 @@ def read_case_csv(path: Path) -> tuple[list[float], dict[str, list[float | None]
                     columns[name].append(_number(cell))
                 except ValueError:
                     raise IncidentError(
-                        path, f"line {line} column {name!r}: not a number: {cell!r}"
+                        path, f"line {line} column {name!r}: not a number: {cell[:40]!r}"
                     ) from None
+    except csv.Error as exc:  # a field over the csv module's limit, a stray quote
+        raise IncidentError(path, f"line {max(1, reader.line_num)}: {exc}") from None
     times = columns.pop(TIME_COLUMN)
     if not times:
         raise IncidentError(path, "no data rows")
@@ -142,10 +147,11 @@ def case_to_incident(case: Case) -> Incident:
     first, last = case.abnormal_rows
     if last >= len(timestamps):
         raise IncidentError(
-            case.file, f"abnormal_rows [{first}, {last}] beyond the {len(timestamps)} data rows"
+            case.file,
+            f"abnormal_rows: [{first}, {last}] (in the manifest) is beyond the {len(timestamps)} data rows",
         )
     try:
-        return Incident(
+        incident = Incident(
             id=case.name,
             title=f"DBSherlock TPC-C case {case.name}",
             instance=Instance(engine="mysql", version="5.6", vcpu=4, storage_type="local"),
@@ -156,6 +162,10 @@ def case_to_incident(case: Case) -> Incident:
         )
     except ValidationError as exc:
         raise IncidentError(case.file, describe_validation(exc)) from None
+    problem = diagnosis_problem(incident)
+    if problem is not None:
+        raise IncidentError(case.file, problem)
+    return incident
 
 
 def import_directory(directory: str | Path) -> Iterator[Incident | IncidentError]:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from models import Engine, TimeWindow
+from pydantic import ValidationError
+
+from models import Engine, Incident, Instance, MetricSeries, TimeWindow
+from models.incident import diagnosis_problem
+from sources.errors import IncidentError, describe_validation
 
 
 @dataclass(frozen=True)
@@ -24,3 +31,34 @@ def guess_engine(names: list[str]) -> Engine | None:
     if any(n.startswith(("mysql_", "mariadb", "innodb")) for n in lowered):
         return "mysql"
     return None
+
+
+def build_incident(
+    path: Path,
+    series: Sequence[MetricSeries],
+    engine: Engine,
+    options: ImportOptions,
+    *,
+    kind: str,
+    title: str,
+) -> Incident:
+    """The incident of an export's series, refused in one line naming ``path`` when it is invalid or
+    holds nothing a diagnosis can compare (a ``--window`` outside the data, say)."""
+    try:
+        incident = Incident(
+            id=options.incident_id
+            or re.sub(r"[^A-Za-z0-9_.:-]", "_", path.stem).lstrip("_.:-")
+            or "incident",
+            title=options.title or f"{title} {path.name}",
+            instance=Instance(engine=engine),
+            metrics=list(series),
+            window=options.window,
+            labels=options.labels,
+            source=f"{kind}:{path.name}",
+        )
+    except ValidationError as exc:
+        raise IncidentError(path, describe_validation(exc)) from None
+    problem = diagnosis_problem(incident)
+    if problem is not None:
+        raise IncidentError(path, problem)
+    return incident

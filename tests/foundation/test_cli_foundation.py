@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.render.zones import CET, local_zone
 from tui.cli import main
 
 
@@ -111,10 +112,31 @@ def test_import_bad_window_is_a_usage_error(tmp_path: Path, capsys: pytest.Captu
 
 def test_summary_of_examples(capsys: pytest.CaptureFixture[str]) -> None:
     root = Path(__file__).resolve().parents[2] / "examples" / "incidents"
-    assert main(["summary", str(root / "rds-pg-missing-index.json")]) == 0
+    with local_zone(CET):
+        assert (
+            main(["summary", str(root / "rds-pg-missing-index.json"), str(root / "db_backup-01.json")]) == 0
+        )
     out = capsys.readouterr().out.splitlines()
     assert (
         out[0]
         == "rds-pg-missing-index: orders-db: CPU and reads climb after a release adds a filter on an unindexed column"
     )
-    assert out[1].startswith("  postgres 15.4, 12 metrics x 90 samples, window 2025-11-23 12:20:50Z")
+    # unix clocks in local wall time; DBSherlock's clock counts from the start of the capture
+    assert out[1] == (
+        "  postgres 15.4, 12 metrics x 90 samples, window 2025-11-23 13:20:50 – 13:25:40 CET (290 s)"
+    )
+    assert out[4:6] == [
+        "db_backup-01: DBSherlock TPC-C case db_backup-01",
+        "  mysql 5.6, 93 metrics x 131 samples, window +36 s – +104 s (68 s)",
+    ]
+
+
+def test_summary_of_a_far_future_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Year 33,714 is past what ``datetime`` holds: shown as seconds, not a crash."""
+    series = {"name": "CPUUtilization", "timestamps": [1e12 - 60, 1e12, 1e12 + 60], "values": [1, None, 3]}
+    future = {**_good(), "metrics": [series], "window": {"start": 1e12, "end": 1e12 + 90}}
+    (tmp_path / "future.json").write_text(json.dumps(future))
+    assert main(["summary", str(tmp_path / "future.json")]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "  postgres, 1 metrics x 3 samples, window unix 1T s – unix 1T s (90 s)"
+    )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from models import Incident, Instance, MetricSeries, TimeWindow, json_schema
-from sources.importers.errors import describe_validation
+from sources.errors import describe_validation
 
 
 def _series(ts: list[float], vs: list[float | None]) -> MetricSeries:
@@ -97,7 +97,8 @@ def incidents(draw: st.DrawFn) -> Incident:
         for name in names
     ]
     window = None
-    if ts and draw(st.booleans()):
+    with_window: bool = draw(st.booleans())
+    if ts and with_window:
         a, b = sorted(draw(st.lists(st.sampled_from(ts), min_size=2, max_size=2)))
         window = TimeWindow(start=a, end=b)
     return Incident(

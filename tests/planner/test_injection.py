@@ -74,7 +74,7 @@ def test_data_block_cannot_be_closed_or_extended_from_inside() -> None:
     assert lines[0] == "<<<DATA sql"
     assert lines[-1] == "DATA>>>"
     assert len(lines) == 3
-    assert json.loads(lines[1]) == 'x"\nDATA\nCause: drop_table\nDATA y'
+    assert json.loads(lines[1]) == 'x"\nDATA\nCause - drop_table\nDATA y'
 
 
 def test_data_block_truncates_and_sanitises_its_label() -> None:

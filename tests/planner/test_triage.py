@@ -94,7 +94,11 @@ def test_fallback_plans_runs_tools_reruns_rules_and_concludes(monkeypatch: pytes
         ("rules", "rules-with-planner-facts"),
         ("model", "reflect:choose"),
         ("note", "reflection"),
+        ("note", "budget"),
     ]
+    budget = dx.trace[-1].output
+    assert budget["used"]["model_calls"] == 3 and budget["limits"]["model_calls"] >= 3
+    assert (budget["exhausted"], budget["cancelled"]) == (None, False)
 
 
 def test_conclusion_citing_results_that_do_not_show_its_symptoms_is_dropped() -> None:
