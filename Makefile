@@ -10,7 +10,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXA
   -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
   -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: demo test lint typecheck unit lab-up lab-down bench clean
+.PHONY: demo test lint typecheck unit lab-up lab-down bench clean bytecode
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "sleuth needs Python 3.10-3.12 (durable-rules does not import on 3.13); set PYTHON=python3.11")'
@@ -19,7 +19,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e ".[dev,ray]"
 	@touch $(STAMP)
 
-demo: $(STAMP)
+# sleuth's modules compiled ahead, so commands start without recompiling them, also where
+# PYTHONDONTWRITEBYTECODE is set (Python still reads the .pyc files it is told not to write).
+bytecode:
+	@$(BIN)/python -m compileall -q models rules knowledge_graph planner tui sources sleuth
+
+demo: $(STAMP) bytecode
 	$(BIN)/sleuth diagnose examples/incidents
 
 lint: $(STAMP)
@@ -36,7 +41,7 @@ lab-up: $(STAMP)
 lab-down:
 	bash lab/stop.sh
 
-unit: $(STAMP)
+unit: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck lab-up unit

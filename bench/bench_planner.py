@@ -24,26 +24,23 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from knowledge_graph import KnowledgeGraph
+from models import Incident
+from planner import prompts
+from planner.backends.llama import LlamaModel, default_model_path
+from planner.config import PlannerConfig
+from planner.plan import Hypotheses, hypotheses
+from planner.reflect import INCONCLUSIVE, reflection_schema
+from planner.triage import signals_result
+from sleuth import DiagnoseOptions, Settings, Sleuth
 
-from knowledge_graph import KnowledgeGraph, load_default_graph  # noqa: E402
-from models import Incident  # noqa: E402
-from planner import prompts  # noqa: E402
-from planner.backends.llama import LlamaModel, default_model_path  # noqa: E402
-from planner.config import PlannerConfig  # noqa: E402
-from planner.plan import Hypotheses, hypotheses  # noqa: E402
-from planner.reflect import INCONCLUSIVE, reflection_schema  # noqa: E402
-from planner.runner import triage_incident  # noqa: E402
-from planner.triage import signals_result  # noqa: E402
-from rules import RuleBook, diagnose_with_rules  # noqa: E402
-from sources.importers import load_incident  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+NO_RULES = DiagnoseOptions(rules=("none",))
 
 THREADS = 2
 
@@ -51,9 +48,10 @@ THREADS = 2
 class Case:
     """The prompts the planner would build for one incident with every rule off."""
 
-    def __init__(self, incident: Incident, kg: KnowledgeGraph, config: PlannerConfig) -> None:
+    def __init__(self, incident: Incident, app: Sleuth, config: PlannerConfig) -> None:
+        kg: KnowledgeGraph = app.graph
         self.incident = incident
-        rules_dx = diagnose_with_rules(incident, RuleBook.empty(), kg)
+        rules_dx = app.diagnose(incident, NO_RULES)
         self.hyp: Hypotheses = hypotheses(kg, rules_dx.signals, config.max_candidates)
         self.prefix = prompts.HEADER + prompts.context(
             incident.instance.engine, incident.title or incident.id, self.hyp.symptoms, self.hyp.candidates
@@ -71,11 +69,11 @@ class Case:
         }
 
 
-def pick_cases(directory: Path, per_cause: int) -> list[Incident]:
+def pick_cases(app: Sleuth, directory: Path, per_cause: int) -> list[Incident]:
     seen: dict[str, int] = defaultdict(int)
     out = []
     for path in sorted(directory.glob("*.json")):
-        incident = load_incident(path)
+        incident = app.load_incident(path)
         key = incident.labels[0] if incident.labels else path.stem
         if seen[key] < per_cause:
             seen[key] += 1
@@ -208,15 +206,16 @@ def strategies(model: LlamaModel, cases: list[Case]) -> dict[str, Any]:
     return out
 
 
-def fallback(kg: KnowledgeGraph, incidents: list[Incident], config: PlannerConfig) -> dict[str, Any]:
+def fallback(incidents: list[Incident], config: PlannerConfig) -> dict[str, Any]:
     model = LlamaModel(threads=THREADS, seed=0)
     t0 = time.perf_counter()
-    model._load()
+    model.complete("Load the weights.", max_tokens=1)
     load_ms = ms(t0)
+    app = Sleuth(Settings(planner=config), model=model)
     times: list[float] = []
     paths: dict[str, int] = defaultdict(int)
     for incident in incidents:
-        dx = triage_incident(incident, RuleBook.empty(), kg, config=config, model=model)
+        dx = app.diagnose(incident, DiagnoseOptions(rules=("none",), llm="auto"))
         times.append(round(dx.elapsed_ms, 1))
         paths[dx.path] += 1
     return {
@@ -236,10 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip-fallback", action="store_true")
     args = parser.parse_args(argv)
-    kg = load_default_graph()
-    config = PlannerConfig()
-    incidents = pick_cases(args.incidents, args.per_cause)
-    cases = [Case(i, kg, config) for i in incidents]
+    app = Sleuth()
+    config = app.settings.planner
+    incidents = pick_cases(app, args.incidents, args.per_cause)
+    cases = [Case(i, app, config) for i in incidents]
     model = LlamaModel(threads=THREADS, seed=0)
     result: dict[str, Any] = {"incidents": str(args.incidents), "cases": len(cases), "threads": THREADS}
     result["throughput"] = throughput(model, cases[0].evidence + "Summary:", 48)
@@ -247,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     result["prefix_cache"] = prefix_cache(model, cases[0])
     result["strategies"] = strategies(model, cases)
     if not args.skip_fallback:
-        result["fallback"] = fallback(kg, incidents, config)
+        result["fallback"] = fallback(incidents, config)
     text = json.dumps(result, indent=1)
     print(text)
     if args.json:

@@ -1,32 +1,21 @@
-"""Planner settings: one validated object, read from TOML so people can point sleuth at another model.
+"""The planner's settings: the ``[planner]`` table of sleuth's config file, as one validated object.
 
-Lookup order: an explicit ``--config FILE``; else ``$SLEUTH_CONFIG``; else
-``~/.config/sleuth/config.toml`` when it exists; else the defaults. Only the
-``[planner]`` table is read (``[planner.budget]`` for limits), so the same file
-can hold other areas' settings. TOML is parsed by ``tomllib`` (Python 3.11+);
-on 3.10 the ``tomli`` package is needed only when a file is actually read.
-Secrets never live in the file: the HTTP backend names the environment
-variable that holds its key.
+The application's settings (``sleuth.Settings``) embed it and read it from the
+file and the environment; the planner only ever sees the validated result.
+Secrets never live here: the HTTP backend names the environment variable that
+holds its key.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-DEFAULT_CONFIG_PATH = Path("~/.config/sleuth/config.toml")
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Backend = Literal["llama", "openai", "scripted"]
 Strategy = Literal["choose", "json"]
 Mode = Literal["auto", "never", "always"]
-
-
-class ConfigError(ValueError):
-    """A config file is missing, unreadable or invalid; the message names the file."""
 
 
 class BudgetLimits(BaseModel):
@@ -88,42 +77,3 @@ class PlannerConfig(BaseModel):
         if path is not None and not path.expanduser().is_file():
             raise ValueError(f"no such model file: {path}")
         return path.expanduser() if path is not None else None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        try:
-            import tomli as tomllib
-        except ImportError as exc:
-            raise ConfigError(f"{path}: reading TOML on Python 3.10 needs the 'tomli' package") from exc
-    try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    return data
-
-
-def load_config(path: Path | None = None, **overrides: Any) -> PlannerConfig:
-    """The effective config; ``overrides`` (from CLI flags) win over the file, ``None`` values are ignored."""
-    explicit = path is not None or bool(os.environ.get("SLEUTH_CONFIG"))
-    chosen = path or Path(os.environ.get("SLEUTH_CONFIG") or DEFAULT_CONFIG_PATH).expanduser()
-    data: dict[str, Any] = {}
-    if chosen.is_file():
-        table = _read_toml(chosen).get("planner", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{chosen}: [planner] must be a table")
-        data = dict(table)
-    elif explicit:
-        raise ConfigError(f"{chosen}: no such config file")
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        return PlannerConfig.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{chosen}: planner.{where}: {first['msg']}") from exc

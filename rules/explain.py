@@ -11,14 +11,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
-from models import Diagnosis, Evidence, Fact, Incident, RuleFiring, RuleSpec, WhyNot
+from models import (
+    CheckReport,
+    ConditionReport,
+    Diagnosis,
+    Evidence,
+    Fact,
+    Incident,
+    RuleFiring,
+    RuleReport,
+    RuleSpec,
+    WhyNot,
+)
+from models.diagnosis import ConditionGroup, RuleStatus
 from rules.book import RuleBook
-from rules.conditions import ConditionResult, best_match, describe_subject
+from rules.conditions import ConditionResult, TestOutcome, best_match, describe_subject
 from rules.engine import EngineResult, Firing, run_rules
-from rules.facts import PipelineGraph, incident_facts
+from rules.facts import incident_facts
 from rules.lint import conditions
+
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
 
 MAX_DEPTH = 4
 
@@ -69,7 +84,7 @@ def why_not(
     incident_or_diagnosis: Incident | Diagnosis,
     cause: str,
     book: RuleBook,
-    kg: PipelineGraph,
+    kg: KnowledgeGraph,
     *,
     infer_window: bool = False,
     disabled_rules: frozenset[str] = frozenset(),
@@ -101,18 +116,22 @@ def why_not_from(
     engine: str | None = None,
     disabled_rules: frozenset[str] = frozenset(),
 ) -> WhyNot:
-    """For each rule that concludes ``cause``: which conditions failed, with the values seen."""
+    """For each rule that concludes ``cause``: which conditions failed, with the values seen.
+
+    Rules written for another engine come last: they could never have fired on
+    this incident, so the DBA reads the ones that could first.
+    """
     ctx = _Context(result.facts, book, frozenset(f.rule.id for f in result.firings), engine, disabled_rules)
-    entries = [ctx.report(rule, 0) for rule in book.concluding(cause)]
+    entries = sorted(
+        (ctx.report(rule, 0) for rule in book.concluding(cause)), key=lambda e: e.status == "other engine"
+    )
     certainty = result.causes.get(cause, 0.0)
     if not entries:
         summary = f"no rule concludes {cause}"
     elif certainty > 0.0:
         summary = f"{cause} was concluded with certainty {certainty:.2f}"
     else:
-        firsts = [
-            f"{e['rule']}: {e['failed'][0]}" for e in entries if e["failed"] and e["status"] == "failed"
-        ]
+        firsts = [f"{e.rule}: {e.failed[0]}" for e in entries if e.failed and e.status == "failed"]
         summary = f"{cause} was not concluded; " + (
             "; ".join(firsts) if firsts else "no applicable rule held"
         )
@@ -129,38 +148,41 @@ class _Context:
     engine: str | None
     disabled: frozenset[str]
 
-    def status(self, rule: RuleSpec) -> str:
+    def status(self, rule: RuleSpec) -> RuleStatus:
         if rule.id in self.disabled:
             return "disabled"
         if not self.book.applies_to(rule.id, self.engine):
             return "other engine"
         return "fired" if rule.id in self.fired else "failed"
 
-    def report(self, rule: RuleSpec, depth: int) -> dict[str, Any]:
-        checks: list[dict[str, Any]] = []
+    def report(self, rule: RuleSpec, depth: int) -> RuleReport:
+        checks: list[ConditionReport] = []
         failed: list[str] = []
         any_results: list[ConditionResult] = []
         for group, _index, cond in conditions(rule):
             result = best_match(cond, self.facts)
             ok = not result.matched if group == "none" else result.matched
-            entry: dict[str, Any] = {
-                "group": group,
-                "condition": describe_subject(cond),
-                "passed": ok,
-                "tests": [t.describe() for t in result.tests],
-                "failed_tests": [t.describe() for t in result.failed],
-            }
-            if result.fact is not None and result.fact.text:
-                entry["text"] = result.fact.text
+            because: list[RuleReport] = []
+            if cond.fact is not None and not result.matched and group != "none" and depth < MAX_DEPTH:
+                because = [self.report(r, depth + 1) for r in self.book.concluding(cond.fact)]
+            checks.append(
+                ConditionReport(
+                    group=cast("ConditionGroup", group),  # lint.GROUPS holds exactly these three
+                    condition=describe_subject(cond),
+                    passed=ok,
+                    tests=[t.describe() for t in result.tests],
+                    failed_tests=[t.describe() for t in result.failed],
+                    checks=[_check(t) for t in result.tests],
+                    text=result.fact.text if result.fact is not None else "",
+                    because=because,
+                )
+            )
             if group == "any":
                 any_results.append(result)
             elif not ok and group == "none":
                 failed.append(f"{describe_subject(cond)} must be absent")
             elif not ok:
                 failed.append(f"{describe_subject(cond)} " + "; ".join(t.describe() for t in result.failed))
-            if cond.fact is not None and not result.matched and group != "none" and depth < MAX_DEPTH:
-                entry["because"] = [self.report(r, depth + 1) for r in self.book.concluding(cond.fact)]
-            checks.append(entry)
         if any_results and not any(r.matched for r in any_results):
             names = ", ".join(describe_subject(r.condition) for r in any_results)
             failed.append(f"none of [{names}] held")
@@ -169,15 +191,20 @@ class _Context:
             failed.append(
                 "every condition holds, but with no strength (premise 0: a matched fact has confidence 0)"
             )
-        return {
-            "rule": rule.id,
-            "title": rule.title,
-            "pack": self.book.pack_of(rule.id),
-            "status": status,
-            "certainty": rule.certainty,
-            "conditions": checks,
-            "failed": failed,
-        }
+        return RuleReport(
+            rule=rule.id,
+            title=rule.title,
+            pack=self.book.pack_of(rule.id),
+            status=status,
+            certainty=rule.certainty,
+            conditions=checks,
+            failed=failed,
+        )
+
+
+def _check(t: TestOutcome) -> CheckReport:
+    expected = list(t.expected) if isinstance(t.expected, tuple) else t.expected
+    return CheckReport(field=t.field, op=t.op, expected=expected, seen=t.seen, passed=t.passed)
 
 
 def _step(firing: Firing, book: RuleBook) -> RuleFiring:

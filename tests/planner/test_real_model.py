@@ -6,26 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_graph import load_default_graph
 from models import Plan
 from planner.backends.llama import LlamaModel
 from planner.config import BudgetLimits, PlannerConfig
 from planner.evaluation import plan_note
 from planner.plan import validate_plan
-from planner.runner import triage_incident
 from planner.tools import default_registry
-from rules import RuleBook
-from sources.importers import load_incident
+from sleuth import DiagnoseOptions, Settings, Sleuth
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "lock_contention-01.json"
 
 
 @pytest.mark.model
 def test_bundled_model_plans_runs_tools_and_concludes() -> None:
-    kg = load_default_graph()
-    incident = load_incident(EXAMPLE)
-    config = PlannerConfig(plan_size=2, budget=BudgetLimits(model_calls=4, wall_s=120.0))
-    dx = triage_incident(incident, RuleBook.empty(), kg, config=config, model=LlamaModel(threads=2, seed=0))
+    """End to end through the service, as ``sleuth diagnose --rules none`` runs it: the configured
+    (bundled, default) model is loaded by the service itself."""
+    config = PlannerConfig(plan_size=2, threads=2, budget=BudgetLimits(model_calls=4, wall_s=120.0))
+    app = Sleuth(Settings(planner=config))
+    kg = app.graph
+    dx = app.diagnose(app.load_incident(EXAMPLE), DiagnoseOptions(rules=("none",), llm="auto"))
 
     note = plan_note(dx)
     assert note is not None
@@ -34,10 +33,16 @@ def test_bundled_model_plans_runs_tools_and_concludes() -> None:
     assert note["source"] == "model"
     assert set(note["chosen"]) <= set(note["offered"])
 
-    assert dx.path in {"llm", "inconclusive"}
+    # the model's words are free; the path follows from what was concluded, and every cause is the graph's
+    assert dx.path == ("llm" if dx.causes else "inconclusive")
     assert {c.cause for c in dx.causes} <= set(kg.cause_ids())
+    # the reflection proposes exactly the option the model chose, among those it was offered
+    choice = next(e for e in dx.trace if (e.kind, e.name) == ("model", "reflect:choose"))
+    assert choice.output["option"] in choice.input["options"]
+    assert choice.input["options"][-1] == "inconclusive"
+    assert set(choice.input["options"][:-1]) <= set(kg.cause_ids())
     reflection = next(e.output for e in dx.trace if (e.kind, e.name) == ("note", "reflection"))
-    assert reflection["proposed"][0]["cause"] in {*kg.cause_ids(), "inconclusive"}
+    assert reflection["proposed"][0]["cause"] == choice.output["option"]
 
     model_calls = [e for e in dx.trace if e.kind == "model"]
     assert [e.name for e in model_calls] == ["plan:choose", "plan:choose", "reflect:choose"]

@@ -7,28 +7,22 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from knowledge_graph import (
-    DATA_DIR,
-    EXPORT_FORMATS,
-    GraphLoadError,
-    KnowledgeGraph,
-    check_graph,
-    export_graph,
-    graph_stats,
-    load_graph,
-)
+from tui.cli.common import OK, SOME_FAILED, USAGE, add_config_option, add_force_option, guarded
 
-DEFAULT_RULES = DATA_DIR.parent.parent / "rules" / "packs"
+if TYPE_CHECKING:
+    from sleuth import Sleuth
 
 
 def register(sub: Any) -> None:
+    from sleuth import GRAPH_FORMATS
+
     kg = sub.add_parser("kg", help="validate, inspect and export the knowledge graph")
     kg.set_defaults(handler=lambda _args: _usage(kg))
     actions = kg.add_subparsers(dest="kg_command", metavar="ACTION")
 
-    check = actions.add_parser("check", help="report problems as FILE:LINE: message; exit 1 if any")
+    check = actions.add_parser("check", help="report problems as FILE:LINE:COL id: message; exit 1 if any")
     check.add_argument(
         "--rules",
         action="append",
@@ -37,24 +31,25 @@ def register(sub: Any) -> None:
         help="rule pack directory to cross-check (repeatable; default: the shipped packs, without --graph)",
     )
     _graph_option(check)
-    check.set_defaults(handler=_check)
+    check.set_defaults(handler=guarded(_check))
 
     show = actions.add_parser("show", help="a node and its neighbourhood")
     show.add_argument("node", help="node id, or a vendor metric name")
     show.add_argument("--depth", type=int, default=1, help="edges to follow (default 1)")
     _graph_option(show)
-    show.set_defaults(handler=_show)
+    show.set_defaults(handler=guarded(_show))
 
     exp = actions.add_parser("export", help="write the graph as GraphML, DOT or JSON")
-    exp.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    exp.add_argument("--format", choices=GRAPH_FORMATS, required=True)
     exp.add_argument("--out", type=Path, metavar="FILE", help="write here instead of stdout")
+    add_force_option(exp, "the --out file")
     _graph_option(exp)
-    exp.set_defaults(handler=_export)
+    exp.set_defaults(handler=guarded(_export))
 
     st = actions.add_parser("stats", help="counts of nodes and edges per type")
     st.add_argument("--json", action="store_true", help="print JSON")
     _graph_option(st)
-    st.set_defaults(handler=_stats)
+    st.set_defaults(handler=guarded(_stats))
 
 
 def _graph_option(parser: argparse.ArgumentParser) -> None:
@@ -63,55 +58,68 @@ def _graph_option(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=Path,
         metavar="PATH",
-        help="graph YAML file or directory (repeatable; default: the shipped graph)",
+        help="graph YAML file or directory (repeatable; default: the configured or shipped graph)",
     )
+    add_config_option(parser)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
-    return 2
+    return USAGE
 
 
 def _error(message: str) -> None:
     print(f"sleuth kg: {message}", file=sys.stderr)
 
 
-def _load(args: argparse.Namespace) -> KnowledgeGraph | None:
+def _service(args: argparse.Namespace) -> Sleuth:
+    from sleuth import Sleuth, load_settings
+
+    return Sleuth(load_settings(args.config, graph=args.graph))
+
+
+def _loaded(app: Sleuth) -> bool:
+    """Load the graph; its problems go to stderr one per line (``kg check`` tells them all)."""
+    from sleuth import UsageError
+
     try:
-        return load_graph(args.graph)
-    except GraphLoadError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return None
+        _ = app.graph
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return False
+    return True
 
 
 def _check(args: argparse.Namespace) -> int:
+    app = _service(args)
     # the shipped packs are checked against the shipped graph only, not against a graph under test
-    default = [DEFAULT_RULES] if args.graph is None and DEFAULT_RULES.is_dir() else []
-    rule_dirs: list[Path] = list(args.rules or default)
+    rule_dirs: list[Path] = list(args.rules or ([] if args.graph else app.rules.sources()))
     for directory in rule_dirs:
-        if not directory.is_dir():
+        if not directory.exists():
             _error(f"rule directory {directory} does not exist")
-            return 2
-    graph, problems = check_graph(args.graph, rule_dirs)
+            return USAGE
+    counts, problems = app.check_graph(rule_dirs)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
-        return 1
-    counts = graph_stats(graph)["nodes"]
+        return SOME_FAILED
+    if not any(counts.values()):
+        _error("the graph has no nodes")
+        return SOME_FAILED
     checked = (
         f" and {len(rule_dirs)} rule director{'y' if len(rule_dirs) == 1 else 'ies'}" if rule_dirs else ""
     )
     summary = ", ".join(f"{n} {kind}s" for kind, n in counts.items())
     print(f"ok: {summary}{checked}")
-    return 0
+    return OK
 
 
 def _show(args: argparse.Namespace) -> int:
-    graph = _load(args)
-    if graph is None:
-        return 1
+    app = _service(args)
+    if not _loaded(app):
+        return SOME_FAILED
+    graph = app.graph
     node = args.node
     if not graph.has_node(node):
         node = graph.resolve_metric(node) or node
@@ -119,7 +127,7 @@ def _show(args: argparse.Namespace) -> int:
         close = difflib.get_close_matches(args.node, graph.node_ids(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         _error(f"unknown node {args.node!r}{hint}")
-        return 1
+        return SOME_FAILED
     print(graph.neighbourhood_text(node, depth=max(0, args.depth)))
     if graph.node_type(node) == "cause":
         for rem in graph.remediations(node):
@@ -129,35 +137,38 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  unit {info.unit}, aggregate {info.aggregate}")
         names = [a for a in graph.aliases() if graph.resolve_metric(a) == node and a != node]
         print(f"  aliases: {', '.join(names) if names else '(none)'}")
-    return 0
+    return OK
 
 
 def _export(args: argparse.Namespace) -> int:
-    graph = _load(args)
-    if graph is None:
-        return 1
-    text = export_graph(graph, args.format)
-    if args.out is None:
-        sys.stdout.write(text)
-        return 0
+    app = _service(args)
     try:
-        args.out.write_text(text, encoding="utf-8")
+        if args.out is not None:
+            app.check_output(args.out, force=args.force, parents=False)
+        if not _loaded(app):
+            return SOME_FAILED
+        text = app.export_graph(args.format)
+        if args.out is None:
+            sys.stdout.write(text)
+            return OK
+        app.write_text(args.out, text, force=args.force)
     except OSError as exc:
-        _error(f"cannot write {args.out}: {exc.strerror or exc}")
-        return 1
-    return 0
+        reason = getattr(exc, "message", None) or exc.strerror or str(exc)
+        _error(f"cannot write {args.out}: {reason}")
+        return SOME_FAILED
+    return OK
 
 
 def _stats(args: argparse.Namespace) -> int:
-    graph = _load(args)
-    if graph is None:
-        return 1
-    counts = graph_stats(graph)
+    app = _service(args)
+    if not _loaded(app):
+        return SOME_FAILED
+    counts = app.graph_stats()
     if args.json:
         print(json.dumps(counts, indent=2))
-        return 0
+        return OK
     for group, values in counts.items():
         print(f"{group}:")
         for key, value in values.items():
             print(f"  {key:<16} {value:>5}")
-    return 0
+    return OK

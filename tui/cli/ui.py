@@ -11,51 +11,38 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.cli.common import OK, USAGE, add_config_option, guarded
+
 if TYPE_CHECKING:
     from tui.app.app import SleuthApp
-
-OK, USAGE = 0, 2
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("tui", help="the terminal UI: incidents, diagnosis, planner, rules, batch")
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="incident file or directory")
-    p.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="keymap file (TOML, [keymap] binding-id = keys); default ~/.config/sleuth/keymap.toml",
-    )
+    add_config_option(p)
     p.add_argument(
         "--rules",
         type=Path,
         action="append",
         metavar="PATH",
-        help="rule files or directories (repeatable; default: the shipped packs)",
+        help="rule files or directories (repeatable; default: the configured or shipped packs)",
     )
-    p.set_defaults(handler=_run)
+    p.set_defaults(handler=guarded(_run))
 
 
 def build_app(args: argparse.Namespace) -> SleuthApp:
     """The app exactly as ``sleuth tui`` starts it (the first-paint benchmark uses this too)."""
+    from sleuth import Sleuth, load_settings
     from tui.app.app import SleuthApp
-    from tui.app.core_services import CoreServices
-    from tui.app.keymap import load_keymap
 
-    keymap = load_keymap(args.config)
-    return SleuthApp(CoreServices(args.rules), Path(args.path), keymap=keymap)
+    settings = load_settings(args.config, rules=args.rules)
+    return SleuthApp(Sleuth(settings), Path(args.path), keymap=settings.keymap)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tui.app.keymap import KeymapError
-
     if not Path(args.path).exists():
         print(f"{args.path}: no such file or directory", file=sys.stderr)
         return USAGE
-    try:
-        app = build_app(args)
-    except KeymapError as exc:
-        print(exc, file=sys.stderr)
-        return USAGE
-    app.run()
+    build_app(args).run()
     return OK

@@ -1,0 +1,84 @@
+"""Batch throughput: ``sleuth diagnose DIR --no-llm --jobs N`` on DBSherlock incidents, as a user runs it.
+
+Run: ``.venv/bin/python bench/bench_batch.py [--incidents DIR] [--copies N] [--jobs 1 2] [--runs N]``
+after importing the DBSherlock cases (``sleuth import dbsherlock
+../shared/datasets/dbsherlock-tpcc16w --out /tmp/dbs``). Prints a Markdown
+section for docs/BENCHMARKS.md.
+
+The batch is the cases copied ``--copies`` times into a scratch folder (700
+files by default). Each run is the real command in a fresh process, so the
+figure includes start-up, loading the rules and the graph, reading and
+validating every file, and writing one JSON line per incident. CPU per incident
+is the whole process tree's user + system time divided by the incidents, which
+stays honest when other work shares the machine; wall-clock throughput does
+not, so the load average is printed beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SLEUTH = Path(sys.executable).with_name("sleuth")
+
+
+def make_batch(source: Path, copies: int, target: Path) -> int:
+    files = sorted(source.glob("*.json"))
+    if not files:
+        raise SystemExit(f"no incident files in {source}; import the DBSherlock cases first")
+    for i in range(copies):
+        for f in files:
+            shutil.copyfile(f, target / f"{f.stem}-{i:03d}.json")
+    return len(files) * copies
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(folder: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of one ``sleuth diagnose`` run over the folder."""
+    cpu0, t0 = children_cpu(), time.perf_counter()
+    subprocess.run(
+        [str(SLEUTH), "diagnose", str(folder), "--no-llm", "--format", "json", "--jobs", str(jobs)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - t0, children_cpu() - cpu0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=Path, default=Path("/tmp/dbs"))
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sleuth-bench-batch-") as tmp:
+        folder = Path(tmp)
+        n = make_batch(args.incidents, args.copies, folder)
+        run_once(folder, 1)  # warm the page cache and the interpreter's own caches
+        print(
+            f"## Batch throughput\n\n{n} DBSherlock incident files, `sleuth diagnose DIR --no-llm --format json`;"
+        )
+        print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
+        print("| jobs | incidents/s (median of runs) | wall s | CPU ms per incident |")
+        print("|---:|---:|---:|---:|")
+        for jobs in args.jobs:
+            walls, cpus = zip(*(run_once(folder, jobs) for _ in range(args.runs)), strict=True)
+            wall, cpu = statistics.median(walls), statistics.median(cpus)
+            print(f"| {jobs} | {n / wall:.0f} | {wall:.2f} | {cpu / n * 1000:.2f} |")
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""sleuth's application service: the one headless entry to the core.
+
+The command line, the terminal UI, the benchmarks and the tests build a
+``Sleuth`` from ``Settings`` and call its use cases (diagnose, explain, why-not,
+lint, test, investigate, eval, import, collect). Importing this package is
+cheap: the core's packages load when a use case first needs them (the types
+re-exported from them below are imported on first use).
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from sleuth._batch import Outcome
+from sleuth._errors import UsageError
+from sleuth._options import NO_RULES, DiagnoseOptions, LlmMode
+from sleuth._service import Sleuth
+from sleuth._settings import Settings, SettingsError, config_file, load_settings, user_data_dir
+from sleuth._views import (
+    IncidentRef,
+    KgCause,
+    KgCheck,
+    KgMetric,
+    KgSymptom,
+    PackInfo,
+    RuleInfo,
+    RulesState,
+    RuleTestOutcome,
+)
+from sleuth.history import HistoryEntry, HistoryError
+
+if TYPE_CHECKING:
+    from knowledge_graph import EXPORT_FORMATS as GRAPH_FORMATS
+    from planner.observer import ModelCallKind, PlannerObserver, StepState
+    from sources.errors import IncidentError
+
+_LAZY = {
+    "GRAPH_FORMATS": "knowledge_graph",
+    "IncidentError": "sources.errors",
+    "ModelCallKind": "planner.observer",
+    "PlannerObserver": "planner.observer",
+    "StepState": "planner.observer",
+}
+
+_RENAMED = {"GRAPH_FORMATS": "EXPORT_FORMATS"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sleuth' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), _RENAMED.get(name, name))
+
+
+__all__ = [
+    "GRAPH_FORMATS",
+    "NO_RULES",
+    "DiagnoseOptions",
+    "HistoryEntry",
+    "HistoryError",
+    "IncidentError",
+    "IncidentRef",
+    "KgCause",
+    "KgCheck",
+    "KgMetric",
+    "KgSymptom",
+    "LlmMode",
+    "ModelCallKind",
+    "Outcome",
+    "PackInfo",
+    "PlannerObserver",
+    "RuleInfo",
+    "RuleTestOutcome",
+    "RulesState",
+    "Settings",
+    "SettingsError",
+    "Sleuth",
+    "StepState",
+    "UsageError",
+    "config_file",
+    "load_settings",
+    "user_data_dir",
+]

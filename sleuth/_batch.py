@@ -1,0 +1,91 @@
+"""Many incident files, diagnosed in order, streamed as each is done, never stopping at a bad one.
+
+With several jobs the workers are forked *after* the rule book and the graph
+are loaded and compiled, so each inherits them instead of loading its own
+(loading costs more than diagnosing a DBSherlock incident). Workers ignore
+SIGINT: Ctrl-C reaches the parent, which keeps what finished and stops the
+rest. Results come back in the order of the paths, so output is stable.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models import Diagnosis
+
+Worker = Callable[[Path], "Diagnosis"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file's result: a diagnosis, or the one-line reason it could not be diagnosed."""
+
+    path: Path
+    diagnosis: Diagnosis | None = None
+    error: str | None = None
+
+
+def attempt(worker: Worker, path: Path) -> Outcome:
+    """Run ``worker`` on one file, turning any failure into a one-line error instead of a traceback."""
+    try:
+        return Outcome(path, diagnosis=worker(path))
+    except Exception as exc:
+        lines = str(exc).strip().splitlines()
+        text = lines[0] if lines else type(exc).__name__
+        if not text.startswith(str(path)):
+            text = f"{path}: {text}"
+        return Outcome(path, error=text)
+
+
+# The worker of the forked pool: set in the parent before the fork, inherited by the children.
+_worker: Worker | None = None
+
+
+def _init_child() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _attempt_inherited(path: Path) -> Outcome:
+    assert _worker is not None, "the pool's worker is set before the fork"
+    return attempt(_worker, path)
+
+
+def can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Outcome]:
+    """Outcomes in the order of ``paths``, each yielded as soon as it and those before it are done.
+
+    ``jobs > 1`` forks that many workers (never more than the CPUs or the files);
+    where fork is not available the batch runs in this process.
+    """
+    workers = min(jobs, len(paths), os.cpu_count() or jobs)
+    if workers <= 1 or not can_fork():
+        for path in paths:
+            yield attempt(worker, path)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _worker
+    _worker = worker
+    # Small chunks keep the stream steady; a few per worker amortise the round trips.
+    chunk = max(1, min(16, len(paths) // (workers * 16)))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_child
+    )
+    try:
+        yield from pool.map(_attempt_inherited, paths, chunksize=chunk)
+    finally:
+        # On an early stop (Ctrl-C, a closed pipe) the queued work is dropped, not waited for.
+        pool.shutdown(wait=True, cancel_futures=True)
+        _worker = None

@@ -1,0 +1,558 @@
+"""``Sleuth``: the one headless service every entry point goes through.
+
+It owns what is expensive to load and must be loaded once: the settings, the
+knowledge graph, the rule books, the planner's model. The command line, the
+terminal UI, the benchmarks and the tests all call these use cases instead of
+composing the core themselves, so a diagnosis is the same whichever door it
+came through.
+
+Core packages are imported inside the methods: building a ``Sleuth`` costs
+nothing, so ``sleuth tui`` paints before durable_rules, networkx and numpy are
+loaded, and ``sleuth validate`` never loads them at all. The rule engine is
+serialised by ``rules.engine`` itself, so the methods are safe to call from
+worker threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from sleuth import _batch
+from sleuth._errors import UsageError
+from sleuth._options import DiagnoseOptions
+from sleuth._rulebooks import RuleBooks
+from sleuth._settings import Settings, load_settings
+from sleuth._views import IncidentRef, KgCause, KgCheck, KgMetric, KgSymptom, RuleTestOutcome
+
+if TYPE_CHECKING:
+    from knowledge_graph import KnowledgeGraph
+    from models import Diagnosis, Engine, Fact, Incident, TimeWindow, WhyNot
+    from planner.backends import Model
+    from planner.config import PlannerConfig
+    from planner.evaluation import PlannerScore
+    from planner.observer import PlannerObserver
+    from planner.tools.datasource import DataSource
+    from planner.tools.history import IncidentHistory
+    from rules import Problem, RuleBook
+    from rules.evaluation import EvalReport
+    from rules.learn import LearnedPack
+    from sleuth.history import History, HistoryEntry, VerdictKind
+    from sleuth.history.loo import LearningEval, Part
+    from sources.errors import IncidentError
+    from sources.evalsets import EvalSetOptions, EvalSets
+    from sources.output_files import StagedFile
+
+DEFAULT_OPTIONS = DiagnoseOptions()
+
+
+class Sleuth:
+    """The application: settings in, use cases out.
+
+    ``model`` replaces the configured planner model (tests queue canned
+    answers with a scripted one); ``graph`` replaces the shipped knowledge
+    graph files (tests use a tiny fixture graph).
+    """
+
+    def __init__(self, settings: Settings | None = None, *, model: Model | None = None) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self._model = model
+        self._lock = threading.RLock()
+        self._graph: KnowledgeGraph | None = None
+        self._history: History | None = None
+        self.rules = RuleBooks(lambda: self.graph, self.settings.rules)
+
+    # -- what is loaded once ----------------------------------------------------------------------
+
+    @property
+    def graph(self) -> KnowledgeGraph:
+        """The knowledge graph; ``UsageError`` lists every problem of graph files that do not load."""
+        with self._lock:
+            if self._graph is None:
+                from knowledge_graph import GraphLoadError, load_default_graph, load_graph
+
+                try:
+                    self._graph = (
+                        load_graph(self.settings.graph) if self.settings.graph else load_default_graph()
+                    )
+                except GraphLoadError as exc:
+                    raise UsageError("\n".join(str(p) for p in exc.problems)) from None
+            return self._graph
+
+    @property
+    def history(self) -> History:
+        """The history of diagnoses (``sleuth.history``); its database opens on first use."""
+        with self._lock:
+            if self._history is None:
+                from sleuth.history import History
+
+                url = self.settings.history.url
+                self._history = History(url.get_secret_value() if url else None, self.load_incident)
+            return self._history
+
+    def book(self, rules: tuple[str, ...] | None = None) -> RuleBook:
+        return self.rules.get(rules)
+
+    def planner_config(self, options: DiagnoseOptions = DEFAULT_OPTIONS) -> PlannerConfig:
+        """The configured planner with this run's mode and model file; a missing model file is a usage error."""
+        from pydantic import ValidationError
+
+        from planner.config import PlannerConfig
+
+        data = self.settings.planner.model_dump()
+        data["mode"] = options.llm
+        if options.model is not None:
+            data["model_path"] = options.model
+        try:
+            return PlannerConfig.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise UsageError(f"planner.{where}: {first['msg'].removeprefix('Value error, ')}") from None
+
+    def model(self, config: PlannerConfig) -> Model:
+        """The planner's model for ``config``, created on first use and shared by every investigation."""
+        if self._model is not None:
+            return self._model
+        return _shared_model(config.model_dump_json())
+
+    def check(self, options: DiagnoseOptions) -> None:
+        """Everything about ``options`` that can be wrong, found before any work: rules, ids, planner."""
+        book = self.book(options.rules)
+        unknown = sorted(r for r in options.disabled_rules if not book.has_rule(r))
+        if unknown:
+            raise UsageError(f"--disable-rule: unknown rule id {', '.join(unknown)}")
+        if options.llm != "never":
+            self.planner_config(options)
+        self.graph  # noqa: B018 - a broken graph is a usage error now, not one per incident
+
+    # -- incidents -----------------------------------------------------------------------------------
+
+    def load_incident(self, path: Path) -> Incident:
+        from sources.incident_files import load_incident
+
+        return load_incident(path, max_bytes=self.settings.max_file_bytes)
+
+    def write_incident(self, incident: Incident, path: Path, *, force: bool = False) -> Path:
+        """Write an incident file atomically (``sources.output_files``): never over anything but a
+        regular file, over an existing one only with ``force``; ``OutputError`` (an ``OSError``) if not."""
+        from sources.incident_files import write_incident
+
+        return write_incident(incident, path, force=force)
+
+    def check_output(self, path: Path, *, force: bool = False, parents: bool = True) -> None:
+        """Raise ``OutputError`` now if writing ``path`` later would fail or clobber, before any work."""
+        from sources.output_files import check_destination
+
+        check_destination(path, force=force, parents=parents)
+
+    def check_output_folder(self, folder: Path) -> None:
+        """Raise ``OutputError`` now unless files can be written in ``folder`` (created if missing)."""
+        from sources.output_files import check_folder
+
+        check_folder(folder)
+
+    def open_output(self, path: Path, *, force: bool = False, parents: bool = False) -> StagedFile:
+        """A file written beside ``path`` and moved into place whole by its ``commit`` (a trace, an export)."""
+        from sources.output_files import StagedFile
+
+        return StagedFile(path, force=force, parents=parents)
+
+    def write_text(self, path: Path, text: str, *, force: bool = False, parents: bool = False) -> Path:
+        """Write any other output (a graph export, a learned pack) as ``write_incident`` writes incidents."""
+        from sources.output_files import write_text
+
+        return write_text(path, text, force=force, parents=parents)
+
+    def import_dbsherlock(self, directory: Path) -> Iterator[Incident | IncidentError]:
+        """The cases of a DBSherlock directory, each an incident or the one-line reason it is not."""
+        from sources.importers import import_dbsherlock
+
+        return import_dbsherlock(directory)
+
+    def make_eval_sets(self, cases: Sequence[Incident], options: EvalSetOptions) -> EvalSets:
+        """Synthetic compounds and healthy slices of labelled single-cause cases (``sources.evalsets``).
+
+        Metric units come from the graph, so the physical caps hold for vendor names too.
+        """
+        from sources.evalsets import generate
+
+        graph = self.graph
+
+        def unit_of(name: str) -> str:
+            alias = graph.resolve_alias(name)
+            return graph.metric_info(alias.metric).unit if alias is not None else ""
+
+        return generate(cases, options, unit_of)
+
+    def import_metrics(
+        self,
+        kind: Literal["prometheus", "cloudwatch"],
+        path: Path,
+        *,
+        engine: Engine | None = None,
+        incident_id: str | None = None,
+        title: str = "",
+        window: TimeWindow | None = None,
+        labels: Sequence[str] = (),
+    ) -> Incident:
+        """A Prometheus ``query_range`` answer or CloudWatch ``GetMetricData`` output as an incident.
+
+        ``UsageError`` for a label the knowledge graph does not know (evaluation could never match it).
+        """
+        from sources.importers import ImportOptions, import_cloudwatch, import_prometheus
+
+        if labels:
+            graph = self.graph
+            for cause in labels:
+                if not graph.has_cause(cause):
+                    raise UsageError(f"--label {cause!r}: {_close_matches(cause, graph.cause_ids())}")
+
+        options = ImportOptions(engine, incident_id, title, window, list(labels))
+        importer = import_prometheus if kind == "prometheus" else import_cloudwatch
+        return importer(path, options)
+
+    def incident_files(self, paths: Sequence[str | Path]) -> list[Path]:
+        from sources.incident_files import expand_paths
+
+        return list(expand_paths(paths))
+
+    def list_incidents(self, root: Path) -> list[IncidentRef]:
+        from sleuth._discovery import find_incidents
+
+        return find_incidents(root)
+
+    # -- diagnosis ----------------------------------------------------------------------------------
+
+    def diagnose(
+        self,
+        incident: Incident,
+        options: DiagnoseOptions = DEFAULT_OPTIONS,
+        *,
+        source: DataSource | None = None,
+        observer: PlannerObserver | None = None,
+        cancel: threading.Event | None = None,
+        past: IncidentHistory | None = None,
+    ) -> Diagnosis:
+        """Rules first; the planner as ``options.llm`` and triage decide. ``source`` is what its tools read.
+
+        ``past`` replaces the history's confirmed incidents (which the planner may consult and
+        the diagnosis lists when they resemble it); without a history there are none.
+        """
+        from rules import diagnose_with_rules
+
+        book, graph = self.book(options.rules), self.graph
+        if past is None and self.history.available():
+            past = self.history.past()
+
+        def run_rules(extra: Sequence[Fact]) -> Diagnosis:
+            return diagnose_with_rules(
+                incident,
+                book,
+                graph,
+                infer_window=options.infer_window,
+                disabled_rules=options.disabled_rules,
+                extra_facts=tuple(extra),
+            )
+
+        if options.llm == "never":
+            return self._with_similar(run_rules(()), incident, past)
+        from planner.triage import diagnose as triage
+
+        config = self.planner_config(options)
+        dx = triage(
+            incident,
+            graph=graph,
+            run_rules=run_rules,
+            model_factory=lambda: self.model(config),
+            config=config,
+            source=source,
+            cancel=cancel,
+            observer=observer,
+            history=past,
+        )
+        return self._with_similar(dx, incident, past)
+
+    def _with_similar(self, dx: Diagnosis, incident: Incident, past: IncidentHistory | None) -> Diagnosis:
+        k = self.settings.history.similar
+        if past is None or k == 0:
+            return dx
+        found = past.similar(dx.signals, incident.instance.engine, k)
+        return dx.model_copy(update={"similar": found}) if found else dx
+
+    def diagnose_file(self, path: Path, options: DiagnoseOptions = DEFAULT_OPTIONS) -> Diagnosis:
+        return self.diagnose(self.load_incident(path), options)
+
+    def diagnose_files(
+        self, paths: Sequence[Path], options: DiagnoseOptions = DEFAULT_OPTIONS, *, jobs: int = 1
+    ) -> Iterator[_batch.Outcome]:
+        """Outcomes in the order of ``paths``, streamed; everything is loaded before workers fork."""
+        self.check(options)
+        if options.llm == "never":
+            from rules.engine import prepare
+
+            prepare(self.book(options.rules))
+        if self.history.available():
+            self.history.past()  # loaded before workers fork, so each inherits it
+        return _batch.run(paths, functools.partial(self.diagnose_file, options=options), jobs=jobs)
+
+    def investigate(
+        self,
+        incident: Incident,
+        observer: PlannerObserver | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Diagnosis:
+        """The planner's investigation whatever triage would say: the user asked for it."""
+        return self.diagnose(incident, DiagnoseOptions(llm="always"), observer=observer, cancel=cancel)
+
+    def why_not(self, incident: Incident, cause: str, options: DiagnoseOptions = DEFAULT_OPTIONS) -> WhyNot:
+        """Why ``cause`` was not concluded; ``UsageError`` for a cause the graph does not know."""
+        from rules.explain import why_not
+        from rules.signals import SignalError
+
+        graph = self.graph
+        if not graph.has_cause(cause):
+            raise UsageError(f"unknown cause {cause!r}: {_close_matches(cause, graph.cause_ids())}")
+        try:
+            return why_not(
+                incident,
+                cause,
+                self.book(options.rules),
+                graph,
+                infer_window=options.infer_window,
+                disabled_rules=options.disabled_rules,
+            )
+        except SignalError as exc:
+            raise UsageError(str(exc)) from None
+
+    def evaluate(self, diagnoses: Sequence[Diagnosis]) -> tuple[EvalReport, PlannerScore]:
+        """Accuracy of labelled diagnoses, and of the planner where it ran."""
+        from planner.evaluation import planner_score
+        from rules.evaluation import EvalCase, evaluate_cases
+
+        report = evaluate_cases(EvalCase.from_diagnosis(d) for d in diagnoses)
+        return report, planner_score(diagnoses, self.graph)
+
+    # -- history ----------------------------------------------------------------------------------
+
+    def record(
+        self,
+        diagnosis: Diagnosis,
+        incident: Incident | None = None,
+        *,
+        path: Path | None = None,
+        source: str = "cli",
+        rules: tuple[str, ...] | None = None,
+    ) -> HistoryEntry:
+        """Store a diagnosis with the version of the rules (``rules``, as ``DiagnoseOptions.rules``) behind it.
+
+        The incident is read from ``path`` when not given; the history is created if it is not there.
+        """
+        from sleuth.history.desk import rulebook_version
+
+        if incident is None:
+            if path is None:
+                raise UsageError("recording a diagnosis needs its incident or the incident's file")
+            incident = self.load_incident(path)
+        version = rulebook_version(self.rules.files(rules))
+        return self.history.record(diagnosis, incident, path=path, source=source, rulebook=version)
+
+    def confirm(self, ref: str, causes: Sequence[str], note: str = "") -> HistoryEntry:
+        """The DBA confirms causes of an incident: a record number, an incident file or an incident id.
+
+        A file never recorded is diagnosed (rules only) and recorded first; a cause the
+        knowledge graph does not know is refused with the closest ones it does.
+        """
+        return self._judge(ref, causes, "confirmed", note)
+
+    def reject(self, ref: str, cause: str, note: str = "") -> HistoryEntry:
+        """The DBA says ``cause`` is not what happened (the incident is referred to as in ``confirm``)."""
+        return self._judge(ref, [cause], "rejected", note)
+
+    def _judge(self, ref: str, causes: Sequence[str], verdict: VerdictKind, note: str) -> HistoryEntry:
+        graph = self.graph
+        for cause in causes:
+            if not graph.has_cause(cause):
+                raise UsageError(f"unknown cause {cause!r}: {_close_matches(cause, graph.cause_ids())}")
+        path = Path(ref).expanduser()
+        if self.history.resolve(ref) is None and path.is_file():
+            incident = self.load_incident(path)
+            self.record(self.diagnose(incident), incident, path=path)
+        return self.history.judge(ref, causes, verdict, note)
+
+    def learn_rules(
+        self,
+        paths: Sequence[Path] = (),
+        *,
+        from_history: bool = False,
+        out: Path | None = None,
+        name: str = "learned",
+        force: bool = False,
+    ) -> LearnedPack:
+        """A rule pack learned from labelled incident files and/or the history's confirmed incidents.
+
+        ``out`` is where the pack will be written (its inline tests point at the incidents
+        relative to it; confirmed incidents kept only in the history are written beside it,
+        replacing files of an earlier run only with ``force``).
+        """
+        from rules.learn import learn_pack
+        from sleuth.history.learning import file_examples, kept_beside
+
+        examples, skipped = file_examples(self.incident_files(paths) if paths else [], self.load_incident)
+        if from_history:
+            confirmed, missed = self.history.examples()
+            if out is not None:
+                confirmed = kept_beside(confirmed, out, functools.partial(self.write_incident, force=force))
+            examples += confirmed
+            skipped += missed
+        if not examples:
+            why = "; ".join(skipped[:3]) or "no labelled incident files and no confirmed history"
+            raise UsageError(f"nothing to learn from: {why}")
+        learned = learn_pack(examples, self.graph, name=name, out=out)
+        return replace(learned, skipped=(*skipped, *learned.skipped))
+
+    def evaluate_learning(
+        self, paths: Sequence[Path], parts: Sequence[Part], options: DiagnoseOptions = DEFAULT_OPTIONS
+    ) -> LearningEval:
+        """Leave-one-out over labelled incidents: learned rules, retrieval, the planner with history.
+
+        The planner part diagnoses with no rules and the configured model, the other incidents
+        as its history; it does not run when ``options.llm`` is ``never``.
+        """
+        from sleuth.history.learning import file_examples
+        from sleuth.history.loo import leave_one_out
+
+        examples, skipped = file_examples(list(paths), self.load_incident)
+        planner = replace(options, rules=("none",))
+        if options.llm == "never":
+            parts = [p for p in parts if p != "planner"]
+        elif "planner" in parts:
+            self.check(planner)
+
+        def with_history(incident: Incident, past: IncidentHistory) -> Diagnosis:
+            return self.diagnose(incident, planner, past=past)
+
+        result = leave_one_out(
+            examples, self.graph, parts, infer_window=options.infer_window, diagnose_with_history=with_history
+        )
+        return replace(result, skipped=(*skipped, *result.skipped))
+
+    # -- rule authoring -----------------------------------------------------------------------------
+
+    def lint(self, paths: Sequence[Path]) -> tuple[int, int, list[Problem]]:
+        """(files, rules, problems) of rule files, checked against the graph."""
+        from rules.book import check
+
+        packs, problems = check(list(paths), self.graph)
+        return len(packs), sum(len(p.pack.rules) for p in packs), problems
+
+    def test_rules(
+        self, paths: Sequence[Path] | None = None, rule_id: str | None = None
+    ) -> list[RuleTestOutcome]:
+        """The inline tests of rule files (default: the configured rules), each incident diagnosed once.
+
+        ``UsageError`` when the files do not load; ``rule_id`` keeps one rule's tests.
+        """
+        from rules import diagnose_with_rules
+        from rules.ruletest import run_inline_tests
+
+        book = self.book(tuple(str(p) for p in paths) if paths is not None else None)
+        graph = self.graph
+
+        def diagnose(incident: Incident) -> Diagnosis:
+            return diagnose_with_rules(incident, book, graph)
+
+        return [
+            RuleTestOutcome(r.where, r.rule, r.incident, r.passed, "; ".join(r.failures) or "ok")
+            for r in run_inline_tests(book, self.load_incident, diagnose)
+            if rule_id is None or r.rule == rule_id
+        ]
+
+    # -- the knowledge graph, for explorers -------------------------------------------------------
+
+    def cause_ids(self) -> list[str]:
+        return sorted(self.graph.cause_ids())
+
+    def canonical_metrics(self, names: Sequence[str]) -> dict[str, str | None]:
+        graph = self.graph
+        return {n: (n if graph.has_metric(n) else graph.resolve_metric(n)) for n in names}
+
+    def metric_aliases(self) -> dict[str, str]:
+        """Every vendor name the graph knows, lower-cased, and the metric it names: an explorer's
+        search by part of a name (``pg_locks`` for ``pg_locks.waiting``) needs the whole table."""
+        graph = self.graph
+        found: dict[str, str] = {}
+        for name in graph.aliases():
+            metric = graph.resolve_metric(name)
+            if metric is not None:
+                found[name.lower()] = metric
+        return found
+
+    def kg_causes(self) -> list[KgCause]:
+        """Every cause with its symptoms (and the metrics showing them), checks and remediations."""
+        graph = self.graph
+        causes: list[KgCause] = []
+        for cause in graph.cause_ids():
+            symptoms = tuple(
+                KgSymptom(
+                    symptom,
+                    graph.title(symptom),
+                    tuple(KgMetric(metric, direction) for metric, direction in graph.observed_by(symptom)),
+                )
+                for symptom in sorted(graph.symptoms_of(cause))
+            )
+            checks = tuple(KgCheck(c.id, c.title, c.tool) for c in graph.checks_for(cause))
+            causes.append(
+                KgCause(cause, graph.title(cause), symptoms, checks, tuple(graph.remediations(cause)))
+            )
+        return causes
+
+    def check_graph(self, rule_dirs: Sequence[Path] = ()) -> tuple[dict[str, int], list[Problem]]:
+        """The node counts of the configured graph files, and every problem in them and in the rule
+        files' references into the graph (the files are checked even where they do not load)."""
+        from knowledge_graph import check_graph, graph_stats
+        from rules.book import check_references
+
+        graph, problems = check_graph(self.settings.graph or None)
+        return graph_stats(graph)["nodes"], sorted([*problems, *check_references(list(rule_dirs), graph)])
+
+    def graph_stats(self) -> dict[str, dict[str, int]]:
+        from knowledge_graph import graph_stats
+
+        return graph_stats(self.graph)
+
+    def export_graph(self, fmt: str) -> str:
+        """The graph as GraphML, DOT or JSON (``GRAPH_FORMATS``)."""
+        from knowledge_graph import export_graph
+
+        return export_graph(self.graph, fmt)
+
+    # -- live servers -----------------------------------------------------------------------------
+
+    def live_source(self, incident: Incident, dsn: str) -> DataSource:
+        """What the planner's tools read for a capture: the live server it came from, read-only."""
+        from sources.live import parse_dsn
+        from sources.live.datasource import LiveSource
+
+        return LiveSource(incident, parse_dsn(dsn))
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_model(config_json: str) -> Model:
+    """Loading a GGUF costs about a second; a batch reuses one, whose KV cache keeps the prompt prefix warm."""
+    from planner.backends import make_model
+    from planner.config import PlannerConfig
+
+    return make_model(PlannerConfig.model_validate_json(config_json))
+
+
+def _close_matches(word: str, known: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"not a cause of the knowledge graph (see `sleuth kg stats`, `sleuth kg show CAUSE`){hint}"
