@@ -9,9 +9,13 @@ Two entry paths are timed, because they differ by what the other commands import
 
 - ``cli``: ``tui.cli.build_parser("tui")`` as ``sleuth tui`` runs it (only the
   ``tui`` command's module is imported);
-- ``app``: ``tui.commands.app_cli.build_app`` alone (the UI's own cost).
+- ``app``: ``tui.cli.ui.build_app`` alone (the UI's own cost).
 
-    .venv/bin/python bench/bench_tui.py [PATH] [--runs N]
+    .venv/bin/python bench/bench_tui.py [PATH] [--runs N] [--budget 1.0]
+
+The first paint of ``sleuth tui`` must stay within ``--budget`` seconds (median):
+the script exits 1 when it does not, so a change that drags the core onto the
+path to the first frame is caught.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ if via == "cli":
     args = build_parser("tui").parse_args(["tui", path])
 else:
     args = argparse.Namespace(path=path, config=None, rules=None)
-from tui.commands.app_cli import build_app
+from tui.cli.ui import build_app
 
 app = build_app(args)
 marks = {"imports_and_build_s": time.perf_counter() - t0}
@@ -53,7 +57,7 @@ async def measure(pilot):
     app.exit()
 
 t_run = time.perf_counter()
-app.run(headless=True, size=(120, 36), auto_pilot=measure)
+app.run(headless=True, size=(80, 24), auto_pilot=measure)
 print(json.dumps(marks))
 """
 
@@ -72,7 +76,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="time to first paint of sleuth tui")
     parser.add_argument("path", nargs="?", default="examples/incidents")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--budget", type=float, default=1.0, help="median first paint allowed, seconds")
     args = parser.parse_args()
+    over = False
     for via in ("cli", "app"):
         runs = [run_once(args.path, via) for _ in range(args.runs)]
         print(f"via {via}: {int(runs[0]['incidents'])} incidents, {args.runs} runs (seconds)")
@@ -80,7 +86,11 @@ def main() -> int:
             values = [r[key] for r in runs]
             low, mid, high = min(values), statistics.median(values), max(values)
             print(f"  {key:20} median {mid:.3f}  min {low:.3f}  max {high:.3f}")
-    return 0
+        paint = statistics.median(r["first_paint_s"] for r in runs)
+        if paint > args.budget:
+            print(f"  first paint {paint:.3f} s is over the {args.budget:.1f} s budget")
+            over = True
+    return 1 if over else 0
 
 
 if __name__ == "__main__":

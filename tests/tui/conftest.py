@@ -1,76 +1,61 @@
-"""Shared fixtures: a fake-backed app over two incidents, one explained by rules and one not."""
+"""Shared fixtures: a real world (incident files, rule packs, the fixture graph) to run the app in.
+
+Wall clocks are shown in the local time zone; the tests pin it to UTC so the
+snapshots and the expected strings read the same on every machine.
+"""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
-from tests.tui.fakes import FakeServices, lock_diagnosis, make_incident
-from tui.app.app import SleuthApp
-
-DEMO_ROOT = Path("demo/incidents")  # not on disk: the fake lists its in-memory incidents under it
-
-PACK = """\
-pack: mysql_locks
-description: lock pressure on MySQL
-rules:
-  - id: lock_waits_up
-    title: Row lock waits rise
-    when:
-      all:
-        - signal: row_lock_waits
-          ratio: {gt: 3}
-    then:
-      cause: lock_contention
-    certainty: 0.8
-    tests:
-      - incident: ../incidents/locks.json
-        expect: [lock_contention]
-  - id: cpu_high
-    title: CPU busy
-    when:
-      all:
-        - signal: cpu_user
-          anomaly: {gt: 80}
-    then:
-      cause: cpu_saturation
-    certainty: 0.6
-"""
+from tests.tui import world
+from tui.app.screens.incident import IncidentScreen
 
 
-def demo_services() -> FakeServices:
-    return FakeServices(
-        incidents={
-            "orders-locks": make_incident("orders-locks", labels=["lock_contention"]),
-            "orders-mystery": make_incident("orders-mystery"),
-        },
-        diagnoses={"orders-locks": lock_diagnosis("orders-locks")},
-    )
+@pytest.fixture(autouse=True)
+def utc() -> Iterator[None]:
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture
-def services() -> FakeServices:
-    return demo_services()
-
-
-@pytest.fixture
-def app(services: FakeServices) -> SleuthApp:
-    return SleuthApp(services, DEMO_ROOT)
-
-
-@pytest.fixture
-def rules_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "rules"
-    directory.mkdir()
-    (directory / "mysql_locks.yaml").write_text(PACK, encoding="utf-8")
-    return directory
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The world built in a tmp directory, which is the working directory for the test."""
+    world.build(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let workers finish and their results land on screen."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Let workers finish and their results land on screen (an exclusive worker replaced meanwhile is
+    cancelled, which is no failure)."""
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_incident(pilot: Pilot[None], row: int) -> IncidentScreen:
+    """Open the incident on ``row`` of the list (sorted: broken, orders-locks, orders-mystery, …)."""
+    await settle(pilot)
+    await pilot.press(*["down"] * row, "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IncidentScreen)
+    return screen

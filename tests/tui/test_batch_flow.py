@@ -1,91 +1,132 @@
-"""Batch: a directory diagnosed in a worker, with progress and a summary scored against labels."""
+"""Batch: a directory diagnosed in a worker, N/M while it runs, the tally against labels, a result
+opened with enter, the planner for what the rules leave unexplained, and stop."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Label, ProgressBar
+from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
+from tests.tui import world
 from tests.tui.conftest import settle
-from tests.tui.fakes import FakeServices, lock_diagnosis, make_incident
-from tui.app.app import SleuthApp
-from tui.app.screens.batch import BatchScreen
+from tui.app.screens.batch import BatchScreen, progress_text
 from tui.app.screens.incident import IncidentScreen
 
 
-async def test_batch_diagnoses_a_directory_with_progress_and_summary(tmp_path: Path) -> None:
-    root = tmp_path / "cases"
-    (root / "nested").mkdir(parents=True)
-    (root / "a.json").write_text(make_incident("a", labels=["lock_contention"]).model_dump_json())
-    (root / "nested" / "b.json").write_text(make_incident("b", labels=["io_saturation"]).model_dump_json())
-    (root / "c.json").write_text(make_incident("c").model_dump_json())
-    (root / "d.json").write_text("{not json")
-    services = FakeServices(diagnoses={"a": lock_diagnosis("a"), "b": lock_diagnosis("b")})
-    app = SleuthApp(services, tmp_path / "elsewhere")
-    async with app.run_test(size=(120, 36)) as pilot:
+def rows(table: DataTable[object]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_progress_says_how_many_and_how_long_is_left() -> None:
+    assert progress_text(0, 70, 0.0) == "0/70"
+    assert progress_text(10, 70, 5.0) == "10/70 · about 30 s left"
+    assert progress_text(60, 70, 120.0) == "60/70 · about 20 s left"
+    assert progress_text(1, 400, 3.0) == "1/400 · about 19.9 min left"
+    assert progress_text(70, 70, 99.0) == "70/70"
+
+
+async def test_batch_runs_a_directory_and_enter_opens_a_result(root: Path) -> None:
+    cases = root / "cases"
+    (cases / "nested").mkdir(parents=True)
+    shutil.copy(root / "incidents" / "orders-locks.json", cases / "nested" / "a.json")
+    shutil.copy(root / "incidents" / "orders-mystery.json", cases / "b.json")
+    shutil.copy(root / "incidents" / "broken.json", cases / "c.json")
+    cf, _ = world.figures(world.diagnosed(root, "orders-locks.json"))
+    app = world.app_in(root)
+    async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchScreen)
-        path_input = screen.query_one("#batch-path", Input)
-        path_input.value = str(root)
-        await pilot.click("#batch-run")
+        await pilot.press("ctrl+u", *"cases", "enter")
         await settle(pilot)
         bar = screen.query_one("#batch-progress", ProgressBar)
-        assert (bar.total, bar.progress) == (4, 4)
-        table = screen.query_one("#batch-table", DataTable)
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [r[:6] for r in rows] == [
-            ["a.json", "rules", "Lock contention", "0.86", "lock_contention", "✓"],
-            ["c.json", "inconclusive", "", "", "", "—"],
-            ["d.json", "1 validation error for Incident", "", "", "", "—"],
-            ["nested/b.json", "rules", "Lock contention", "0.86", "io_saturation", "✗"],
+        assert (bar.total, bar.progress) == (3, 3)
+        assert str(screen.query_one("#batch-count", Label).render()) == "3/3 done"
+        assert rows(screen.query_one("#batch-table", DataTable)) == [
+            ["b.json", "inconclusive", "", "—", "", ""],
+            ["c.json", "error", "", "—", "cases/c.json: instance: Field required", ""],
+            ["nested/a.json", "explained", cf, "✓", "Lock contention", "lock_contention"],
         ]
-        assert str(screen.query_one("#batch-summary", Label).render()) == (
-            "4 diagnosed: 2 explained, 1 inconclusive, 1 errors; top cause correct in 1/2 labelled"
+        assert str(screen.query_one("#batch-summary", Static).render()) == (
+            "3 diagnosed: 1 error, 1 explained, 1 inconclusive; top cause correct in 1/1 labelled"
         )
-        table.focus()
-        table.move_cursor(row=3)
-        await pilot.press("enter")
+        assert app.focused is screen.query_one("#batch-table")
+        await pilot.press("down", "down", "enter")
         await settle(pilot)
         opened = app.screen
-        assert isinstance(opened, IncidentScreen) and opened.ref.name == "nested/b.json"
+        assert isinstance(opened, IncidentScreen) and opened.ref.name == "nested/a.json"
         assert app.current_mode == "batch"
+        await pilot.press("escape", "slash", *"error", "enter")
+        await settle(pilot)
+        assert [r[0] for r in rows(screen.query_one("#batch-table", DataTable))] == ["c.json"]
 
 
-async def test_batch_progress_advances_per_incident_and_stop_keeps_what_was_done(tmp_path: Path) -> None:
-    root = tmp_path / "cases"
-    root.mkdir()
-    for name in ("a", "b", "c"):
-        (root / f"{name}.json").write_text(make_incident(name).model_dump_json())
-    services = FakeServices(diagnoses={"a": lock_diagnosis("a")})
-    gate = threading.Event()
-    services.diagnose_gates["b"] = gate
-    app = SleuthApp(services, root)
-    async with app.run_test(size=(120, 36)) as pilot:
+async def test_the_planner_takes_what_the_rules_leave_unexplained(root: Path) -> None:
+    cf, _ = world.figures(world.diagnosed(root, "orders-locks.json"))
+    app = world.app_in(root, world.MYSTERY_ANSWERS)
+    async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, BatchScreen)
-        services.diagnose_calls.clear()
-        await pilot.press("ctrl+b")
-        for _ in range(300):
-            if services.diagnose_calls == ["a", "b"]:
+        await pilot.press("tab", "space", "ctrl+r")  # the checkbox, then run
+        await settle(pilot)
+        planned = app.state.statuses[Path("incidents/orders-mystery.json")].diagnosis
+        assert planned is not None and planned.path == "llm"
+        planner_cf, _ = world.figures(planned)
+        assert [r[:5] for r in rows(screen.query_one("#batch-table", DataTable))][1:3] == [
+            ["orders-locks.json", "explained", cf, "✓", "Lock contention"],
+            ["orders-mystery.json", "planner", planner_cf, "—", "Lock contention"],
+        ]
+        await pilot.press("i")  # the list shows the batch's planner conclusion too
+        await settle(pilot)
+        table = app.screen.query_one("#incidents-table", DataTable)
+        assert [str(c) for c in table.get_row_at(2)] == [
+            "orders-mystery.json",
+            "planner",
+            planner_cf,
+            "Lock contention",
+        ]
+
+
+async def test_stop_keeps_what_was_done(root: Path) -> None:
+    gate, reached = threading.Event(), threading.Event()
+
+    def held(prompt: str) -> str:
+        reached.set()
+        gate.wait(10.0)
+        return "lock_waits"
+
+    app = world.app_in(root, [held])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BatchScreen)
+        screen.query_one("#batch-path", Input).focus()
+        await pilot.press("tab", "space", "ctrl+r")
+        for _ in range(500):
+            if reached.is_set():
                 break
             await asyncio.sleep(0.01)
-        await pilot.pause()
-        bar = screen.query_one("#batch-progress", ProgressBar)
-        assert (bar.total, bar.progress) == (3, 1)  # a done, b blocked in the engine
-        assert str(screen.query_one("#batch-summary", Label).render()) == "Diagnosing 3 incidents…"
-        await pilot.press("ctrl+x")
-        gate.set()
+        try:
+            assert reached.is_set()  # the third incident, orders-mystery, waits on the model
+            await pilot.pause()
+            bar = screen.query_one("#batch-progress", ProgressBar)
+            assert (bar.total, bar.progress) == (4, 2)
+            assert screen.check_action("stop", ()) is True and screen.check_action("run", ()) is None
+            await pilot.press("c")
+        finally:
+            gate.set()
         await settle(pilot)
-        assert (bar.total, bar.progress) == (3, 2)  # b finishes; c is never started
-        assert services.diagnose_calls == ["a", "b"]
-        assert str(screen.query_one("#batch-summary", Label).render()) == (
-            "Stopped. 2 diagnosed: 1 explained, 1 inconclusive, 0 errors"
-        )
+        assert (bar.total, bar.progress) == (4, 3)  # the one under way finishes; the last never starts
+        assert str(screen.query_one("#batch-count", Label).render()) == "3/4 (stopped)"
+        assert str(screen.query_one("#batch-summary", Static).render()).startswith("Stopped. 3 diagnosed: ")
+        assert screen.check_action("stop", ()) is False

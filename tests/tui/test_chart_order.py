@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from models import Fact, MetricSeries
-from tests.tui.fakes import signal
 from tui.app.chart_order import order_series
 from tui.app.widgets.metric_chart import signal_note
+
+
+def signal(name: str, baseline: float, anomaly: float) -> Fact:
+    return Fact(
+        kind="signal",
+        name=name,
+        attrs={
+            "baseline": baseline,
+            "anomaly": anomaly,
+            "ratio": anomaly / baseline,
+            "score": 12.5,
+            "shape": "level_shift",
+            "direction": "up",
+        },
+    )
 
 
 def series(name: str) -> MetricSeries:
@@ -32,8 +46,13 @@ def test_moved_metrics_first_by_strength_then_file_order() -> None:
     ]
 
 
-def test_signal_note_names_the_canonical_metric_only_when_it_differs() -> None:
+def test_signal_note_names_the_graph_metric_when_it_differs_and_reads_in_units() -> None:
     fact = signal("cpu_user", 21.0, 95.0)
-    assert signal_note("cpu_usr (core #1)", fact) == "→ cpu_user level_shift ↑ ×4.52"
-    assert signal_note("cpu_user", fact) == "level_shift ↑ ×4.52"
+    assert signal_note("cpu_usr (core #1)", fact, "percent") == "→ cpu_user level shift ↑ 21% → 95% (×4.52)"
+    assert signal_note("cpu_user", fact) == "level shift ↑ 21 → 95 (×4.52)"
     assert signal_note("cpu_user", None) == ""
+    # a rise from nothing is said as such, not as the floored ratio the signal carries
+    rise = signal("net_bytes", 0.0001, 1.752e8).model_copy(
+        update={"attrs": {"baseline": 0.0, "anomaly": 1.752e8, "ratio": 97.6, "direction": "up"}}
+    )
+    assert signal_note("net_bytes", rise, "bytes") == "↑ 0 B → 167 MiB (from 0)"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sleuth import Sleuth
 from tui.app.app import SleuthApp
-from tui.app.core_services import CoreServices
 from tui.cli import main
-from tui.commands.app_cli import build_app
+from tui.cli.ui import build_app
 
 
 def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -19,19 +19,21 @@ def test_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_p
 
 
 def test_bad_keymap_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    config = tmp_path / "keys.toml"
+    config = tmp_path / "config.toml"
     config.write_text('[keymap]\n"sleuth.quit" = 1\n')
     assert main(["tui", str(tmp_path), "--config", str(config)]) == 2
-    assert capsys.readouterr().err == f"{config}: keymap.sleuth.quit must be a non-empty key string\n"
+    assert (
+        capsys.readouterr().err == f"sleuth: {config}: keymap.sleuth.quit: Input should be a valid string\n"
+    )
 
 
-def test_build_app_uses_core_services_the_path_and_the_keymap(tmp_path: Path) -> None:
-    config = tmp_path / "keys.toml"
+def test_build_app_uses_the_service_the_path_the_rules_and_the_keymap(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
     config.write_text('[keymap]\n"sleuth.quit" = "ctrl+q"\n')
     args = argparse.Namespace(path=str(tmp_path), config=config, rules=[tmp_path / "rules"])
     app = build_app(args)
     assert isinstance(app, SleuthApp)
-    assert isinstance(app.state.services, CoreServices)
-    assert app.state.services.rule_paths == [tmp_path / "rules"]
+    assert isinstance(app.state.services, Sleuth)
+    assert app.state.services.rules.sources() == [tmp_path / "rules"]
     assert app.state.root == tmp_path
     assert app.user_keymap == {"sleuth.quit": "ctrl+q"}

@@ -1,105 +1,109 @@
-"""Exporting a diagnosis: Markdown for the ticket, JSON that round-trips to ``models.Diagnosis``."""
+"""Exporting a diagnosis: outside the watched folder by default, a bad path fixed in place,
+JSON that round-trips to ``models.Diagnosis``, Markdown that is the shared report with the WHY NOT asked."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from models import Diagnosis
+from sleuth import user_data_dir
+from sleuth.render import markdown, metric_units
+from tests.tui import world
 from tests.tui.conftest import settle
-from tests.tui.fakes import FakeServices, lock_diagnosis, make_incident
-from tui.app.app import SleuthApp
-from tui.app.export import default_export_path, diagnosis_markdown
+from tui.app.export import default_export_path, reports_dir
 from tui.app.screens.export_dialog import ExportDialog
-
-EXPECTED_MARKDOWN = """\
-# Diagnosis: inc on orders-db
-
-Incident `inc`, path: rules.
-Anomaly window 40–49.
-
-## 1. Lock contention (`lock_contention`)
-
-Certainty **0.86**, score 0.91, coverage 75%, from rules.
-
-### Evidence
-
-- signal `row_lock_waits` baseline=1.5, anomaly=40 — lock waits x27
-
-### How
-
-- rule `lock_waits_up` (mysql_locks) on row_lock_waits: premise 0.90 → fact `lock_pressure` at 0.81
-- rule `lock_contention_from_waits` (mysql_locks) on no facts: premise 0.81 → cause `lock_contention` at 0.86
-
-### Remediation
-
-- [medium risk] Find and end the blocking session
-- [low risk] Shorten transactions: commit sooner
-
-## 2. CPU saturation (`cpu_saturation`)
-
-Certainty **0.55**, score 0.50, coverage 50%, from rules.
-
-### Evidence
-
-- signal `cpu_user` baseline=21, anomaly=95
-
-### Remediation
-
-- [high risk] Scale up the instance class
-"""
+from tui.app.screens.incident import IncidentScreen
 
 
-def test_markdown_report_carries_causes_evidence_chain_and_remediation() -> None:
-    assert diagnosis_markdown(lock_diagnosis("inc")) == EXPECTED_MARKDOWN
-
-
-def test_default_export_path_sits_next_to_the_incident(tmp_path: Path) -> None:
-    incident = tmp_path / "orders.json"
+def test_reports_go_to_the_working_directory_unless_it_is_the_watched_tree(tmp_path: Path) -> None:
+    watched = tmp_path / "incidents"
+    (watched / "mysql").mkdir(parents=True)
+    assert reports_dir(watched, cwd=tmp_path) == Path()  # the working directory
+    assert reports_dir(watched, cwd=watched) == user_data_dir() / "reports"
+    assert reports_dir(watched, cwd=watched / "mysql") == user_data_dir() / "reports"
+    # a single incident file: its folder is the watched one
+    incident = watched / "orders.json"
     incident.write_text("{}")
-    assert default_export_path(incident, "markdown") == tmp_path / "orders.diagnosis.md"
-    assert default_export_path(incident, "json") == tmp_path / "orders.diagnosis.json"
-    assert default_export_path(tmp_path / "case-7", "json") == tmp_path / "case-7.diagnosis.json"
+    assert reports_dir(incident, cwd=watched) == user_data_dir() / "reports"
+    assert default_export_path(incident, "markdown", tmp_path) == tmp_path / "orders.diagnosis.md"
+    assert default_export_path(tmp_path / "case-7", "json", tmp_path) == tmp_path / "case-7.diagnosis.json"
 
 
-async def test_export_dialog_writes_json_next_to_the_incident(tmp_path: Path) -> None:
-    incident = tmp_path / "orders.json"
-    incident.write_text(make_incident("orders").model_dump_json())
-    app = SleuthApp(FakeServices(diagnoses={"orders": lock_diagnosis("orders")}), tmp_path)
+async def open_locks_dialog(pilot: Pilot[None]) -> tuple[IncidentScreen, ExportDialog]:
+    await settle(pilot)
+    await pilot.press("down", "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IncidentScreen)
+    await pilot.press("x")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ExportDialog)
+    return screen, dialog
+
+
+async def test_json_export_next_to_where_sleuth_runs_round_trips(root: Path) -> None:
+    app = world.app_in(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, dialog = await open_locks_dialog(pilot)
+        path = dialog.query_one("#export-path", Input)
+        assert path.value == "orders-locks.diagnosis.md"  # in the working directory
+        await pilot.press("tab", "down", "enter")  # to the format, then JSON
+        await settle(pilot)
+        assert path.value == "orders-locks.diagnosis.json"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        written = root / "orders-locks.diagnosis.json"
+        assert Diagnosis.model_validate_json(written.read_text()) == screen.diagnosis
+        assert not list((root / "incidents").glob("*.diagnosis.*"))  # nothing written into the watched tree
+
+
+async def test_a_bad_path_keeps_the_dialog_open_with_the_reason(root: Path) -> None:
+    app = world.app_in(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen, dialog = await open_locks_dialog(pilot)
+        await pilot.press("ctrl+u", *"no/such/dir/ticket.md", "enter")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert str(dialog.query_one("#export-error", Static).render()) == (
+            "no/such/dir/ticket.md: No such file or directory"
+        )
+        assert app.focused is dialog.query_one("#export-path")
+        # fixed in place: only the directory is retyped
+        await pilot.press("ctrl+u", *"ticket.md", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert (root / "ticket.md").is_file()
+
+
+async def test_markdown_is_the_shared_report_with_units_and_the_why_not_asked(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = world.app_in(root)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen)
+        await pilot.press("w", *"io_sat", "enter")
         await settle(pilot)
         await pilot.press("x")
-        await pilot.pause()
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
-        path_input = dialog.query_one("#export-path", Input)
-        assert path_input.value == str(tmp_path / "orders.diagnosis.md")
-        await pilot.click("#fmt-json")
-        await pilot.pause()
-        assert path_input.value == str(tmp_path / "orders.diagnosis.json")
-        await pilot.click("#export-save")
-        await settle(pilot)
-        written = tmp_path / "orders.diagnosis.json"
-        assert Diagnosis.model_validate_json(written.read_text()) == lock_diagnosis("orders")
-        # the report is not itself listed as an incident
-        assert [r.name for r in app.state.services.list_incidents(tmp_path)] == ["orders.json"]
-
-
-async def test_export_to_a_typed_markdown_path(tmp_path: Path) -> None:
-    incident = tmp_path / "orders.json"
-    incident.write_text(make_incident("orders").model_dump_json())
-    target = tmp_path / "ticket-4711.md"
-    app = SleuthApp(FakeServices(diagnoses={"orders": lock_diagnosis("orders")}), tmp_path)
-    async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("x")
-        await pilot.pause()
-        app.screen.query_one("#export-path", Input).value = str(target)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert target.read_text() == diagnosis_markdown(lock_diagnosis("orders"))
+        services = app.state.services
+        incident = services.load_incident(Path("incidents/orders-locks.json"))
+        diagnosis = screen.diagnosis
+        assert diagnosis is not None
+        why = services.why_not(incident, "io_saturation")
+        expected = markdown(diagnosis, units=metric_units(services, [diagnosis]), why_not=[why])
+    written = (root / "orders-locks.diagnosis.md").read_text()
+    assert written == expected
+    assert "### Why not `io_saturation`" in written
+    assert "| `row_lock_waits` | level shift, up | 1.5/s | 40/s | ×26.7 |" in written

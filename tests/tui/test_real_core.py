@@ -1,4 +1,4 @@
-"""The UI over the real core: example incidents, the shipped rule packs and the knowledge graph.
+"""The UI over the shipped core: the example incidents, the shipped rule packs and knowledge graph.
 
 These prove the facade's wiring (what the screens show is what the core
 computes) and the reload contract with real rule files: a broken edit leaves
@@ -14,11 +14,11 @@ import pytest
 from textual.widgets import DataTable
 
 from knowledge_graph import load_default_graph
+from models import Incident
 from rules import PACKS_DIR, diagnose_with_rules, load_rulebook
-from sources.importers import load_incident
+from sleuth import Settings, Sleuth
 from tests.tui.conftest import settle
 from tui.app.app import SleuthApp
-from tui.app.core_services import CoreServices
 from tui.app.screens.incident import IncidentScreen
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "incidents"
@@ -31,19 +31,23 @@ def packs(tmp_path: Path) -> Path:
     return target
 
 
+def load_incident(path: Path) -> Incident:
+    return Sleuth(Settings()).load_incident(path)
+
+
 async def test_incidents_and_diagnosis_match_the_core() -> None:
     book, kg = load_rulebook(), load_default_graph()
     expected = []
     for path in sorted(EXAMPLES.glob("*.json")):
         diagnosis = diagnose_with_rules(load_incident(path), book, kg)
         top = diagnosis.causes[0] if diagnosis.causes else None
-        expected.append([path.name, top.title if top else "", f"{top.certainty:.2f}" if top else ""])
-    app = SleuthApp(CoreServices(), EXAMPLES)
+        expected.append([path.name, f"{top.certainty:.2f}" if top else "", top.title if top else ""])
+    app = SleuthApp(Sleuth(Settings()), EXAMPLES)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         table = app.screen.query_one("#incidents-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [[r[0], r[2], r[3]] for r in rows] == expected
+        assert [[r[0], r[2], r[3]] for r in rows] == expected  # name, CF, top cause
         names = [r[0] for r in rows]
         table.move_cursor(row=names.index("lock_contention-01.json"))
         await pilot.press("enter")
@@ -53,25 +57,25 @@ async def test_incidents_and_diagnosis_match_the_core() -> None:
         assert screen.diagnosis is not None
         assert screen.diagnosis.causes[0].cause == "lock_contention"
         causes = screen.query_one("#causes", DataTable)
-        assert str(causes.get_row_at(0)[1]) == "Lock contention"
+        assert str(causes.get_row_at(0)[5]) == "Lock contention"
         assert screen.query_one("#signals", DataTable).row_count == len(screen.diagnosis.signals) > 0
 
 
 def test_rules_state_reload_and_broken_edit_keeps_the_book(packs: Path) -> None:
-    services = CoreServices([packs])
-    state = services.rules()
+    services = Sleuth(Settings(rules=[packs]))
+    state = services.rules.state()
     assert state.generation == 1 and state.errors == ()
     book = load_rulebook([packs])
     assert [p.name for p in state.packs] == [loaded.pack.pack for loaded in book.packs]
     assert state.rule_count == len(book)
-    assert services.rule_files() == sorted(packs.glob("*.yaml"))
+    assert services.rules.files() == sorted(packs.glob("*.yaml"))
     first = state.packs[0].rules[0]
     assert (first.id, first.line, first.file) == ("connections_near_limit", 7, packs / "common.yaml")
 
     common = packs / "common.yaml"
     good = common.read_text()
     common.write_text(good.replace("certainty: 0.9\n", "certainty: 9\n", 1))
-    broken = services.reload_rules()
+    broken = services.rules.reload()
     assert broken.generation == 1 and broken.packs == state.packs
     assert len(broken.errors) == 1 and broken.errors[0].startswith(f"{common}:")
     assert "connections_near_limit" in broken.errors[0]
@@ -79,11 +83,11 @@ def test_rules_state_reload_and_broken_edit_keeps_the_book(packs: Path) -> None:
     assert services.diagnose(incident).causes[0].cause == "lock_contention"  # old book still in force
 
     common.write_text(good)
-    assert services.reload_rules().generation == 2
+    assert services.rules.reload().generation == 2
 
 
 def test_graph_lint_tests_and_why_not_come_from_the_core(packs: Path) -> None:
-    services = CoreServices([packs])
+    services = Sleuth(Settings(rules=[packs]))
     kg = load_default_graph()
     causes = {c.id: c for c in services.kg_causes()}
     assert sorted(causes) == sorted(kg.cause_ids()) == services.cause_ids()
@@ -98,9 +102,9 @@ def test_graph_lint_tests_and_why_not_come_from_the_core(packs: Path) -> None:
     # a symptom only a planner check can show has no metric under it
     assert next(s for s in lock.symptoms if s.id == "blocking_session_found").metrics == ()
     assert [r.id for r in lock.remediations] == [r.id for r in kg.remediations("lock_contention")]
-    assert services.lint() == []
-    outcomes = services.run_rule_tests("connections_near_limit")
-    assert [(o.incident, o.passed) for o in outcomes] == [("rds_connection_exhaustion.json", True)]
+    assert services.lint(services.rules.sources())[2] == []
+    outcomes = services.test_rules(rule_id="connections_near_limit")
+    assert [(o.incident.name, o.passed) for o in outcomes] == [("rds_connection_exhaustion.json", True)]
     incident = load_incident(EXAMPLES / "lock_contention-01.json")
     why = services.why_not(incident, "storage_full")
     assert why.cause == "storage_full" and why.summary.startswith("storage_full was not concluded")

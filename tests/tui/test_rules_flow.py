@@ -1,4 +1,5 @@
-"""Rules from the UI: the packs, a rule's source, lint and tests, and live reload that survives bad edits."""
+"""Rules from the UI: packs, a rule's source and description, lint and tests, the filter, and live
+reload that reaches every screen: the list is diagnosed again at once, a broken file is said everywhere."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ from pathlib import Path
 import pytest
 from rich.syntax import Syntax
 from textual.pilot import Pilot
-from textual.widgets import Label, Log, Static, Tree
+from textual.widgets import DataTable, Log, Static, Tree
 
-from tests.tui.conftest import DEMO_ROOT, PACK, settle
-from tests.tui.fakes import FakeServices, make_incident
-from tui.app.app import SleuthApp
+from tests.tui import world
+from tests.tui.conftest import settle
 from tui.app.screens.rules import RulesScreen
 
 
@@ -23,6 +23,13 @@ def tree_lines(screen: RulesScreen) -> list[str]:
         lines.append(str(pack.label))
         lines.extend("  " + str(rule.label) for rule in pack.children)
     return lines
+
+
+def rendered(screen: object, selector: str) -> str:
+    from textual.screen import Screen
+
+    assert isinstance(screen, Screen)
+    return str(screen.query_one(selector, Static).render())
 
 
 def touch_write(path: Path, text: str, bump: int) -> None:
@@ -41,98 +48,119 @@ async def open_rules(pilot: Pilot[None]) -> RulesScreen:
     return screen
 
 
-async def test_rules_tree_source_lint_and_tests(rules_dir: Path) -> None:
-    app = SleuthApp(FakeServices(rules_dir=rules_dir), DEMO_ROOT)
+async def test_rules_tree_source_description_lint_and_tests(root: Path) -> None:
+    app = world.app_in(root)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_rules(pilot)
         assert tree_lines(screen) == [
-            "mysql_locks (2)",
-            "  lock_waits_up → lock_contention 0.80",
-            "  cpu_high → cpu_saturation 0.60",
+            "pg_io (1)",
+            "  pg_disk_reads_saturate → io_saturation 0.70",
+            "locks (3)",
+            "  lock_waits_pile_up → lock_contention 0.80",
+            "  cpu_user_saturates → cpu_saturation 0.60",
+            "  disk_reads_climb → io_saturation 0.70",
         ]
-        assert str(screen.query_one("#rules-summary", Label).render()) == "2 rules in 1 packs (generation 1)"
-        assert screen.selected is not None and screen.selected.id == "lock_waits_up"
-        await pilot.press("down")
+        assert rendered(screen, "#rules-summary") == "4 rules in 2 packs (generation 1)"
+        await pilot.press("down", "down")
         await settle(pilot)
-        assert screen.selected is not None and screen.selected.id == "cpu_high"
+        assert screen.selected is not None and screen.selected.id == "lock_waits_pile_up"
+        assert rendered(screen, "#rule-info").splitlines() == [
+            "lock_waits_pile_up: Row lock waits pile up far above normal",
+            "⇒ lock_contention at CF 0.80, salience 0; mysql; 1 inline tests (t runs them)",
+            "rules/locks.yaml:5",
+        ]
         source = screen.query_one("#rule-source", Static).content
         assert isinstance(source, Syntax)
-        assert source.code == PACK and source.highlight_lines == {16}
-        await pilot.press("up")
-        await settle(pilot)
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press("l")
+        assert source.code == world.LOCKS_PACK and source.highlight_lines == {5}
+        await pilot.press("t", "l")
         await settle(pilot)
         assert screen.query_one("#rules-output", Log).lines == [
-            "$ sleuth rules test lock_waits_up",
-            "PASS ../incidents/locks.json: ok",
+            "$ sleuth rules test lock_waits_pile_up",
+            "PASS orders-locks.json: ok",
             "1/1 passed",
             "$ sleuth rules lint",
             "lint: no problems",
         ]
 
 
-async def test_edit_on_disk_reloads_and_a_broken_edit_keeps_the_old_rules(
-    rules_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("tui.app.screens.rules.POLL_SECONDS", 0.1)
-    services = FakeServices(rules_dir=rules_dir)
-    app = SleuthApp(services, DEMO_ROOT)
-    pack_file = rules_dir / "mysql_locks.yaml"
+async def test_filter_keeps_matching_rules_under_their_packs(root: Path) -> None:
+    app = world.app_in(root)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_rules(pilot)
+        await pilot.press("slash", *"io_sat", "enter")
+        await settle(pilot)
+        assert tree_lines(screen) == [
+            "pg_io (1)",
+            "  pg_disk_reads_saturate → io_saturation 0.70",
+            "locks (1)",
+            "  disk_reads_climb → io_saturation 0.70",
+        ]
+        assert app.focused is screen.query_one("#rules-tree")
+
+
+async def test_a_reload_rediagnoses_the_list_and_a_broken_file_is_said_everywhere(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tui.app.app.RULES_POLL_SECONDS", 0.1)
+    app = world.app_in(root)
+    pack = root / "rules" / "locks.yaml"
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#incidents-table", DataTable)
+        assert [str(c) for c in table.get_row_at(2)][:2] == ["orders-mystery.json", "inconclusive"]
+
+        # a lower threshold explains the mystery: the list shows it without ctrl+r
+        lower = world.LOCKS_PACK.replace("direction: up, ratio: {gte: 3}", "ratio: {gte: 1.5}")
+        touch_write(pack, lower, bump=5)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert [str(c) for c in table.get_row_at(2)] == [
+            "orders-mystery.json",
+            "explained",
+            "0.52",
+            "Lock contention",
+        ]
+        assert rendered(app.screen, "#status-line") == "rules gen 2: 4 in 2 packs"
+
+        touch_write(pack, world.LOCKS_PACK.replace("certainty: 0.6", "certainty: 6"), bump=10)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        error = (
+            "rules/locks.yaml:20:16 cpu_user_saturates: certainty: Input should be less than or equal to 1"
+        )
+        assert rendered(app.screen, "#incidents-summary").splitlines() == [
+            "4 incidents: 2 error, 2 explained",
+            "rule files are broken: gen 2 still decides (r shows the errors)",
+        ]
+        assert rendered(app.screen, "#status-line") == (
+            f"rules gen 2: 4 in 2 packs · rule files broken, gen 2 still decides: {error}"
+        )
+        # the rules in force are the last good ones
+        assert [str(c) for c in table.get_row_at(2)][:2] == ["orders-mystery.json", "explained"]
+        screen = await open_rules(pilot)
         errors = screen.query_one("#rules-errors", Static)
-        assert errors.display is False
-
-        touch_write(pack_file, PACK.replace("certainty: 0.6", "certainty: 0.7"), bump=5)
-        await pilot.pause(0.4)
-        await settle(pilot)
-        assert tree_lines(screen)[2] == "  cpu_high → cpu_saturation 0.70"
-        assert str(screen.query_one("#rules-summary", Label).render()) == "2 rules in 1 packs (generation 2)"
-
-        touch_write(pack_file, PACK.replace("certainty: 0.6", "certainty: 7"), bump=10)
-        await pilot.pause(0.4)
-        await settle(pilot)
-        assert errors.display is True
-        assert str(errors.render()) == (
-            "mysql_locks.yaml: rules.1.certainty: Input should be less than or equal to 1"
+        assert errors.display is True and str(errors.render()) == error
+        assert rendered(screen, "#rules-summary") == (
+            "4 rules in 2 packs (generation 2) — last reload failed; the previous rules stay in force"
         )
-        assert str(screen.query_one("#rules-summary", Label).render()) == (
-            "2 rules in 1 packs (generation 2) — last reload failed; the previous rules stay in force"
-        )
-        # the rules in force are still the last good ones
-        assert tree_lines(screen)[2] == "  cpu_high → cpu_saturation 0.70"
-        in_force = services.rules().find("cpu_high")
-        assert in_force is not None and in_force.certainty == 0.7
 
-        touch_write(pack_file, PACK, bump=15)
-        await pilot.pause(0.4)
+        touch_write(pack, world.LOCKS_PACK, bump=15)
+        await pilot.pause(0.5)
         await settle(pilot)
         assert errors.display is False
-        assert tree_lines(screen)[2] == "  cpu_high → cpu_saturation 0.60"
-
-
-async def test_incidents_are_diagnosed_again_after_a_rules_reload(rules_dir: Path) -> None:
-    services = FakeServices(
-        incidents={"a": make_incident("a"), "b": make_incident("b")},
-        rules_dir=rules_dir,
-    )
-    app = SleuthApp(services, DEMO_ROOT)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
-        assert services.diagnose_calls == ["a", "b"]
-        await pilot.press("r")
-        await settle(pilot)
-        await pilot.press("i")  # nothing changed: nothing to do
-        await settle(pilot)
-        assert services.diagnose_calls == ["a", "b"]
-        await pilot.press("r")
-        await settle(pilot)
-        await pilot.press("ctrl+r")  # reload (the fake bumps the generation on every good load)
-        await settle(pilot)
-        assert app.state.rules_epoch == 1
+        assert rendered(screen, "#rules-summary") == "4 rules in 2 packs (generation 3)"
         await pilot.press("i")
         await settle(pilot)
-        assert services.diagnose_calls == ["a", "b", "a", "b"]
-        assert {s.rules_epoch for s in app.state.statuses.values()} == {1}
+        assert [str(c) for c in table.get_row_at(2)][:2] == ["orders-mystery.json", "inconclusive"]
+
+
+async def test_rule_files_that_never_loaded_leave_no_rules_and_say_so(root: Path) -> None:
+    (root / "rules" / "locks.yaml").write_text(
+        world.LOCKS_PACK.replace("then: {cause: lock_contention}", "then: {}")
+    )
+    app = world.app_in(root)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        summary = rendered(app.screen, "#incidents-summary").splitlines()
+        assert summary[1] == "no rules in force: the rule files do not load (r shows the errors)"
+        assert rendered(app.screen, "#status-line").startswith("no rules in force: rules/locks.yaml:")

@@ -1,1 +1,1 @@
-"""The Textual app behind ``sleuth tui``; the core is reached only through ``tui.app.services``."""
+"""The Textual app behind ``sleuth tui``; the core is reached only through the ``sleuth`` service."""

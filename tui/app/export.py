@@ -1,93 +1,70 @@
 """Writing a diagnosis out of the UI, for the incident ticket or another tool.
 
 JSON is the ``models.Diagnosis`` contract verbatim, so anything that reads
-``sleuth diagnose --format json`` reads this too; Markdown is for humans and
-carries the same facts: causes, evidence with values, the HOW chain and the
-remediations.
+``sleuth diagnose --format json`` reads this too; Markdown is the report
+``sleuth diagnose --format markdown`` prints, with the WHY NOT answers the
+user asked for on this screen.
+
+Reports go to the directory sleuth was started from, never into the folder
+of incidents it watches: that tree is the DBA's source material (often
+under version control or synced), and a report written there is one more
+file the list has to ignore. Started from inside that folder, reports go to
+``reports/`` in sleuth's data directory instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from models import CauseFinding, Diagnosis
+    from models import Diagnosis, WhyNot
+    from sleuth.render import Units
 
 ExportFormat = Literal["markdown", "json"]
 SUFFIX: dict[ExportFormat, str] = {"markdown": ".diagnosis.md", "json": ".diagnosis.json"}
 
 
-def default_export_path(incident_path: Path, fmt: ExportFormat) -> Path:
-    """Next to the incident, so the report travels with it."""
+def reports_dir(watched: Path, cwd: Path | None = None) -> Path:
+    """Where reports go by default: the working directory (``.``, so the path offered is short),
+    unless it lies inside the watched tree."""
+    from sleuth import user_data_dir
+
+    here = (cwd or Path.cwd()).resolve()
+    root = watched.resolve()
+    root = root if root.is_dir() else root.parent
+    return user_data_dir() / "reports" if here.is_relative_to(root) else Path()
+
+
+def default_export_path(incident_path: Path, fmt: ExportFormat, directory: Path) -> Path:
+    """``orders.diagnosis.md`` for ``orders.json``, in ``directory``."""
     stem = incident_path.stem if incident_path.suffix else incident_path.name
-    return incident_path.parent / (stem + SUFFIX[fmt])
+    return directory / (stem + SUFFIX[fmt])
 
 
-def _fmt_value(value: float | str | bool) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+def render(
+    diagnosis: Diagnosis, fmt: ExportFormat, *, units: Units | None = None, why_not: Sequence[WhyNot] = ()
+) -> str:
+    from sleuth.render import diagnosis_json, markdown
 
-
-def _cause_markdown(rank: int, cause: CauseFinding) -> list[str]:
-    lines = [
-        f"## {rank}. {cause.title or cause.cause} (`{cause.cause}`)",
-        "",
-        f"Certainty **{cause.certainty:.2f}**, score {cause.score:.2f}, "
-        f"coverage {cause.coverage:.0%}, from {cause.source}.",
-        "",
-    ]
-    if cause.evidence:
-        lines += ["### Evidence", ""]
-        for ev in cause.evidence:
-            values = ", ".join(f"{k}={_fmt_value(v)}" for k, v in ev.values.items())
-            text = f" — {ev.text}" if ev.text else ""
-            lines.append(f"- {ev.kind} `{ev.name}` {values}{text}".rstrip())
-        lines.append("")
-    if cause.chain:
-        lines += ["### How", ""]
-        for firing in cause.chain:
-            facts = ", ".join(f.name for f in firing.facts)
-            lines.append(
-                f"- rule `{firing.rule}` ({firing.pack or 'pack?'}) on {facts or 'no facts'}: "
-                f"premise {firing.premise:.2f} → {firing.conclusion_kind} `{firing.concludes}` "
-                f"at {firing.certainty:.2f}"
-            )
-        lines.append("")
-    if cause.remediations:
-        lines += ["### Remediation", ""]
-        for rem in cause.remediations:
-            desc = f": {rem.description}" if rem.description else ""
-            lines.append(f"- [{rem.risk} risk] {rem.title}{desc}")
-        lines.append("")
-    return lines
-
-
-def diagnosis_markdown(diagnosis: Diagnosis) -> str:
-    """The report a DBA pastes into the incident ticket."""
-    title = diagnosis.title or diagnosis.incident
-    lines = [f"# Diagnosis: {title}", "", f"Incident `{diagnosis.incident}`, path: {diagnosis.path}."]
-    if diagnosis.window is not None:
-        inferred = " (inferred)" if diagnosis.window_inferred else ""
-        lines.append(f"Anomaly window {diagnosis.window.start:g}–{diagnosis.window.end:g}{inferred}.")
-    lines.append("")
-    if not diagnosis.causes:
-        lines += ["No cause was concluded.", ""]
-    for rank, cause in enumerate(diagnosis.causes, start=1):
-        lines += _cause_markdown(rank, cause)
-    if diagnosis.errors:
-        lines += ["## Errors", ""] + [f"- {e}" for e in diagnosis.errors] + [""]
-    return "\n".join(lines)
-
-
-def render(diagnosis: Diagnosis, fmt: ExportFormat) -> str:
     if fmt == "json":
-        return diagnosis.model_dump_json(indent=2) + "\n"
-    return diagnosis_markdown(diagnosis)
+        return diagnosis_json(diagnosis)
+    return markdown(diagnosis, units=units or {}, why_not=why_not)
 
 
-def export_diagnosis(diagnosis: Diagnosis, path: Path, fmt: ExportFormat) -> Path:
-    """Write the report; parent directories must exist (a typo should fail, not create trees)."""
-    path.write_text(render(diagnosis, fmt), encoding="utf-8")
+def export_diagnosis(
+    diagnosis: Diagnosis,
+    path: Path,
+    fmt: ExportFormat,
+    *,
+    units: Units | None = None,
+    why_not: Sequence[WhyNot] = (),
+    make_parent: bool = False,
+) -> Path:
+    """Write the report. A typed directory must exist (a typo should fail, not create trees);
+    ``make_parent`` is for sleuth's own reports directory."""
+    if make_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(diagnosis, fmt, units=units, why_not=why_not), encoding="utf-8")
     return path

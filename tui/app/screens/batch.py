@@ -1,4 +1,10 @@
-"""Diagnose a whole directory: progress while it runs, then one row per incident and the tally.
+"""Diagnose a whole directory: N/M and the time left while it runs, one row per incident, the tally.
+
+The path box has the focus on arrival, since typing a path is the first thing
+done here, and the results table takes it once the run starts (so ``enter``
+on a row opens that incident and ``c`` stops the run). The planner can take
+what the rules leave unexplained; a conclusion the planner reached for an
+incident before (here or on its own screen) is shown as it is everywhere.
 
 Where incidents carry ``labels`` (the true causes), the summary counts how
 often the top cause is one of them, so a rule author sees at a glance whether
@@ -7,6 +13,7 @@ an edit helped.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,12 +22,17 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, ProgressBar
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
+from sleuth import DiagnoseOptions, LlmMode
+from tui.app.filtering import matches
+from tui.app.screens.base import SleuthScreen
 from tui.app.screens.incident import IncidentScreen
+from tui.app.screens.incidents import cells, row_words
 from tui.app.state import IncidentStatus, app_state, diagnose_ref
+from tui.app.widgets.filter_input import FilterInput
+from tui.app.widgets.tables import OpenTable
 
 
 def verdict(status: IncidentStatus) -> bool | None:
@@ -31,60 +43,114 @@ def verdict(status: IncidentStatus) -> bool | None:
     return top is not None and top.cause in status.incident.labels
 
 
-class BatchScreen(Screen[None]):
-    AUTO_FOCUS = "#batch-run"
+def progress_text(done: int, total: int, elapsed: float) -> str:
+    """``12/70 · about 40 s left``: the rate so far, projected over what is left."""
+    from sleuth.render.units import duration
+
+    if total == 0:
+        return "0/0"
+    if done == 0 or done >= total:
+        return f"{done}/{total}"
+    left = elapsed / done * (total - done)
+    return f"{done}/{total} · about {duration(left)} left"
+
+
+MATCH = {True: Text("✓", style="green"), False: Text("✗", style="red"), None: Text("—", style="dim")}
+
+
+class BatchScreen(SleuthScreen):
+    AUTO_FOCUS = "#batch-path"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+b", "run", "Run batch", id="sleuth.batch.run"),
-        Binding("ctrl+x", "stop", "Stop", id="sleuth.batch.stop"),
+        Binding("ctrl+r", "run", "Run batch", id="sleuth.batch.run"),
+        Binding("c", "stop", "Stop", id="sleuth.batch.stop"),
+        Binding("slash", "filter", "Filter", id="sleuth.batch.filter"),
+        Binding("e", "edit_path", "Edit path", id="sleuth.batch.path"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="batch")
         self.results: list[IncidentStatus] = []
+        self.shown: list[IncidentStatus] = []
+        self.total = 0
+        self.started = 0.0
+        self.running = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
+    def compose_body(self) -> ComposeResult:
         with Horizontal(id="batch-controls"):
-            yield Input(str(app_state(self).root), id="batch-path")
-            yield Button("Run", variant="primary", id="batch-run")
-        yield ProgressBar(id="batch-progress", show_eta=False)
-        yield Label("Choose a directory and press Run.", id="batch-summary")
-        table: DataTable[str | Text] = DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Footer()
+            yield Input(
+                str(app_state(self).root),
+                id="batch-path",
+                placeholder="directory of incident files",
+                compact=True,
+            )
+            yield Checkbox("planner too", id="batch-planner", compact=True)
+            yield Button("Run", variant="primary", id="batch-run", compact=True)
+        with Horizontal(id="batch-progress-row"):
+            yield ProgressBar(id="batch-progress", show_eta=False)
+            yield Label("", id="batch-count")
+        yield Static("Type a directory, then enter (or ctrl+r) runs the batch.", id="batch-summary")
+        yield FilterInput("results: name, status, cause or error", id="batch-filter", list_id="batch-table")
+        yield OpenTable(id="batch-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         self.sub_title = "batch"
         table = self.query_one("#batch-table", DataTable)
-        for label in ("Incident", "Path", "Top cause", "CF", "Labels", "Match", "ms"):
+        for label in ("Incident", "Status", "CF", "Match", "Top cause (or error)", "Labels"):
             table.add_column(label)
+
+    def on_screen_resume(self) -> None:
+        """A planner run on an incident opened from here shows in its row on the way back."""
+        state = app_state(self)
+        self.results = [state.settle(s) if s.finished and s.incident is not None else s for s in self.results]
+        self._fill()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running
+        if action == "run":
+            return None if self.running else True
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "batch-run":
             self.action_run()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_run()
+        if event.input.id == "batch-path":
+            self.action_run()
+
+    def action_edit_path(self) -> None:
+        self.query_one("#batch-path", Input).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#batch-filter", FilterInput).open()
 
     def action_run(self) -> None:
+        if self.running:
+            return
         directory = Path(self.query_one("#batch-path", Input).value.strip() or ".").expanduser()
+        llm: LlmMode = "auto" if self.query_one("#batch-planner", Checkbox).value else "never"
         self.results = []
-        self.query_one("#batch-table", DataTable).clear()
+        self._fill()
         self.query_one("#batch-progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#batch-summary", Label).update(f"Listing {directory}…")
-        self._run(directory)
+        self.query_one("#batch-count", Label).update("")
+        self.query_one("#batch-summary", Static).update(f"Listing {directory}…")
+        self.running = True
+        self.refresh_bindings()
+        self.query_one("#batch-table", DataTable).focus()
+        self._run(directory, DiagnoseOptions(llm=llm))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row opens that incident, to see why the batch got it right or wrong."""
         event.stop()
-        if 0 <= event.cursor_row < len(self.results):
-            self.app.push_screen(IncidentScreen(self.results[event.cursor_row].ref))
+        if 0 <= event.cursor_row < len(self.shown):
+            self.app.push_screen(IncidentScreen(self.shown[event.cursor_row].ref))
 
     def action_stop(self) -> None:
         self.workers.cancel_group(self, "batch")
 
     @work(thread=True, exclusive=True, group="batch")
-    def _run(self, directory: Path) -> None:
+    def _run(self, directory: Path, options: DiagnoseOptions) -> None:
         worker = get_current_worker()
         services = app_state(self).services
         refs = services.list_incidents(directory)
@@ -93,41 +159,67 @@ class BatchScreen(Screen[None]):
             if worker.is_cancelled:
                 self.app.call_from_thread(self._finished, True)
                 return
-            self.app.call_from_thread(self.add_result, diagnose_ref(services, ref))
+            self.app.call_from_thread(self.add_result, diagnose_ref(services, ref, options))
         self.app.call_from_thread(self._finished, False)
 
     def _started(self, total: int) -> None:
+        self.total = total
+        self.started = time.monotonic()
         self.query_one("#batch-progress", ProgressBar).update(total=total, progress=0)
-        self.query_one("#batch-summary", Label).update(f"Diagnosing {total} incidents…")
+        self.query_one("#batch-count", Label).update(progress_text(0, total, 0.0))
+        self.query_one("#batch-summary", Static).update(f"Diagnosing {total} incidents… (c stops)")
 
     def add_result(self, status: IncidentStatus) -> None:
+        """A planner's conclusion (this run's or an earlier one) is kept and shown as everywhere else."""
+        state = app_state(self)
+        if status.diagnosis is not None and status.diagnosis.path == "llm":
+            state.remember(status.ref, status.diagnosis)
+        status = state.settle(status) if status.incident is not None else status
         self.results.append(status)
-        top = status.top
-        match = verdict(status)
-        diagnosis = status.diagnosis
-        self.query_one("#batch-table", DataTable).add_row(
-            status.ref.name,
-            Text(status.error, style="red") if status.error else (diagnosis.path if diagnosis else ""),
-            (top.title or top.cause) if top else "",
-            f"{top.certainty:.2f}" if top else "",
-            ", ".join(status.incident.labels) if status.incident else "",
-            {True: Text("✓", style="green"), False: Text("✗", style="red"), None: "—"}[match],
-            f"{diagnosis.elapsed_ms:.0f}" if diagnosis else "",
-        )
+        if matches(self.query_one("#batch-filter", FilterInput).value, row_words(status)):
+            self.shown.append(status)
+            self.query_one("#batch-table", DataTable).add_row(*self._cells(status))
         self.query_one("#batch-progress", ProgressBar).advance(1)
+        elapsed = time.monotonic() - self.started
+        self.query_one("#batch-count", Label).update(progress_text(len(self.results), self.total, elapsed))
+
+    @staticmethod
+    def _cells(status: IncidentStatus) -> tuple[str | Text, ...]:
+        """The list's columns, with whether the top cause is a labelled one and the labels."""
+        name, state, cf, cause = cells(status)
+        labels = ", ".join(status.incident.labels) if status.incident else ""
+        return name, state, cf, MATCH[verdict(status)], cause, labels
+
+    def _fill(self) -> None:
+        query = self.query_one("#batch-filter", FilterInput).value
+        table = self.query_one("#batch-table", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self.shown = [s for s in self.results if matches(query, row_words(s))]
+        for status in self.shown:
+            table.add_row(*self._cells(status))
+        if self.shown:
+            table.move_cursor(row=min(max(cursor, 0), len(self.shown) - 1))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "batch-filter":
+            self._fill()
 
     def summary(self) -> str:
-        counts = {"explained": 0, "inconclusive": 0, "error": 0}
+        counts: dict[str, int] = {}
         for status in self.results:
             counts[status.status] = counts.get(status.status, 0) + 1
         verdicts = [v for v in (verdict(s) for s in self.results) if v is not None]
-        text = (
-            f"{len(self.results)} diagnosed: {counts['explained']} explained, "
-            f"{counts['inconclusive']} inconclusive, {counts['error']} errors"
-        )
+        tally = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing"
+        text = f"{len(self.results)} diagnosed: {tally}"
         if verdicts:
             text += f"; top cause correct in {sum(verdicts)}/{len(verdicts)} labelled"
         return text
 
     def _finished(self, stopped: bool) -> None:
-        self.query_one("#batch-summary", Label).update(("Stopped. " if stopped else "") + self.summary())
+        self.running = False
+        self.refresh_bindings()
+        self.query_one("#batch-count", Label).update(
+            f"{len(self.results)}/{self.total}" + (" (stopped)" if stopped else " done")
+        )
+        self.query_one("#batch-summary", Static).update(("Stopped. " if stopped else "") + self.summary())

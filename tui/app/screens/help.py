@@ -13,15 +13,21 @@ from textual.widgets import Markdown
 INTRO = """\
 # sleuth
 
-**Incidents** lists what is under PATH; *enter* opens one: metrics with the anomaly
-window marked (`▔`), the signals, the diagnosis (evidence, HOW chain, remediations,
-*w* for WHY NOT any other cause, *x* to export) and the planner (*p* start, *c* cancel).
+**Incidents** (*i*) lists what is under PATH; *enter* opens one. Its tabs: **Metrics** (*m*),
+charts with the anomaly window marked `▔` under a time axis, and the signals; **Diagnosis**
+(*d*), the causes with evidence, HOW chain, blamed statements and tables, remediations (SQL is
+shown, never run), similar past incidents; **Planner** (*p*), *s* starts an investigation and
+*c* cancels it. *w* asks WHY NOT another cause, *x* exports, *y* / *n* confirm or reject the
+selected cause.
 
-**Graph** browses the knowledge graph; **Rules** shows the packs, a rule's source,
-lint and its tests, and reloads on save; **Batch** diagnoses a directory.
+**Graph** (*g*) browses the knowledge graph (vendor metric names work in the filter);
+**Rules** (*r*) shows the packs, a rule's source, lint (*l*) and its tests (*t*), and reloads
+when a file is saved; **Batch** (*b*) diagnoses a directory.
 
-*ctrl+p* opens the command palette. Keys are remapped in
-`~/.config/sleuth/keymap.toml` (or `--config FILE`) by binding id:
+*/* filters a list, *enter* on a row shows what a column had to cut, *escape* goes back.
+The status line at the bottom shows the rule book in force and the last error.
+*ctrl+p* opens the command palette. Keys are remapped in `~/.config/sleuth/config.toml`
+(or `--config FILE`) by binding id:
 
 ```toml
 [keymap]
@@ -40,8 +46,7 @@ def bindings_table(rows: list[tuple[str, str, str]]) -> str:
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Close", id="sleuth.help.close"),
-        Binding("question_mark", "dismiss", "Close", show=False),
+        Binding("escape,question_mark", "dismiss", "Close", id="sleuth.help.close"),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
@@ -49,5 +54,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog-body help-body"):
+        with VerticalScroll(classes="dialog-body help-body", id="help-scroll"):
             yield Markdown(INTRO + "\n## Keys here\n\n" + bindings_table(self.rows), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()
