@@ -57,14 +57,6 @@ Checks: lock_waits, compare_window_disk_util
 Check 1: lock_waits
 Evidence: 40 sessions wait on one row, longest 30s
 Cause: lock_contention
-
-Example 3
-Symptoms: write_latency up, latency up
-Candidates: io_saturation, storage_full, workload_spike
-Checks: compare_window_free_storage, compare_window_write_iops
-Check 1: compare_window_free_storage
-Evidence: similar past incidents #12 (similarity 0.94): storage_full; the DBA confirmed storage_full
-Cause: storage_full
 """
 
 

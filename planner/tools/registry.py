@@ -1,8 +1,9 @@
-"""The default registry: exactly the tool names of CONTRACTS.md, nothing that writes."""
+"""The default registry: the tools a graph check may name (``knowledge_graph.TOOLS``) and the history
+tool, which no check names (its evidence is past verdicts, not a metric); nothing that writes."""
 
 from __future__ import annotations
 
-from planner.tools import graph_tools, metrics, workload
+from planner.tools import graph_tools, history, metrics, workload
 from planner.tools.base import NoArgs, Tool, ToolRegistry
 
 
@@ -55,5 +56,13 @@ def default_registry() -> ToolRegistry:
     )
     reg.register(
         Tool("kg_best_checks", "the graph's most informative next checks", NoArgs, graph_tools.kg_best_checks)
+    )
+    reg.register(
+        Tool(
+            history.TOOL,
+            "confirmed past incidents whose metrics moved like this one's",
+            history.SimilarArgs,
+            history.similar_incidents,
+        )
     )
     return reg

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge_graph import TOOLS
 from models import PlanStep
 from planner.tools import IncidentSource, ToolArgsError, ToolContext, default_registry
-from tests.planner.fakes import FakeGraph, incident
+from tests.planner.fakes import KG, incident
 
 CONTRACT_TOOLS = [
     "compare_window",
@@ -15,13 +16,14 @@ CONTRACT_TOOLS = [
     "lock_waits",
     "metric_summary",
     "settings",
+    "similar_incidents",
     "top_sql",
 ]
 
 
 def ctx() -> ToolContext:
     inc = incident(settings={"max_connections": "100", "innodb_buffer_pool_size": "128M"})
-    return ToolContext(source=IncidentSource(inc), graph=FakeGraph(), window=inc.window)
+    return ToolContext(source=IncidentSource(inc), graph=KG, window=inc.window)
 
 
 def run(tool: str, **args: object) -> object:
@@ -29,7 +31,9 @@ def run(tool: str, **args: object) -> object:
 
 
 def test_registry_holds_exactly_the_contract_tools() -> None:
+    # every tool a graph check may name runs; the history tool is offered by the planner, never by a check
     assert default_registry().names() == CONTRACT_TOOLS
+    assert sorted(TOOLS) == sorted(set(CONTRACT_TOOLS) - {"similar_incidents"})
 
 
 def test_unknown_tool_and_bad_args_are_rejected_before_running() -> None:
@@ -104,14 +108,15 @@ def test_graph_tools_read_the_candidates_of_what_was_seen() -> None:
     from rules.signals import extract_signals
 
     c = ctx()
-    c.signals = extract_signals(incident(), FakeGraph()).facts
+    c.signals = extract_signals(incident(), KG).facts
     c.candidates = ["cpu_saturation", "io_saturation"]
     cands = default_registry().run(PlanStep(id="s1", tool="kg_candidates"), c)
     assert cands.data["symptoms"] == ["cpu_high", "latency_high"]
-    assert list(cands.data["candidates"]) == ["cpu_saturation", "io_saturation", "lock_contention"]
+    assert list(cands.data["candidates"]) == ["cpu_saturation", "lock_contention", "io_saturation"]
     checks = default_registry().run(PlanStep(id="s2", tool="kg_best_checks"), c)
+    # the heaviest SQL shows both candidates' symptoms: it separates nothing, so it comes last
     assert [row["id"] for row in checks.data["checks"]] == [
         "compare_window_cpu_user",
-        "top_sql_total_time",
         "compare_window_disk_read",
+        "top_sql_total_time",
     ]

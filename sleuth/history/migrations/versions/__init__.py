@@ -1,0 +1,1 @@
+"""One file per revision of the history database; each runs on SQLite and PostgreSQL."""
