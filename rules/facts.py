@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING
 
 from models import Fact, Incident, TimeWindow
 from rules.observations import observe
@@ -16,10 +16,6 @@ from rules.signals import SignalSet, extract_signals
 
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
-
-PipelineGraph: TypeAlias = "KnowledgeGraph"
-"""The graph's name in ``tests/live/scenario.py``, which imports it from here."""
-
 
 @dataclass(frozen=True)
 class IncidentFacts:

@@ -15,14 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge_graph import load_default_graph
 from lab.db import lab_dsn
 from lab.injector import Injector
 from lab.injectors import ANOMALIES, background, prepare
 from models import Diagnosis, Incident
-from rules import RuleBook, diagnose_with_rules, load_rulebook
-from rules.facts import PipelineGraph
-from rules.workload import name_subjects
+from sleuth import Sleuth
 from sources.live import collect
 
 BASELINE_S = 6.0
@@ -158,11 +155,10 @@ def capture_scenario(
     )
 
 
-def diagnose_capture(capture: Capture, book: RuleBook, kg: PipelineGraph) -> ScenarioResult:
-    """The rules' diagnosis of a capture, window inferred, timed."""
+def diagnose_capture(capture: Capture, app: Sleuth) -> ScenarioResult:
+    """The service's rules-only diagnosis of a capture (window inferred, as `sleuth diagnose` does), timed."""
     t0 = time.monotonic()
-    diagnosis = diagnose_with_rules(capture.incident, book=book, kg=kg)
-    diagnosis = diagnosis.model_copy(update={"causes": [name_subjects(c) for c in diagnosis.causes]})
+    diagnosis = app.diagnose(capture.incident)
     return ScenarioResult(
         anomaly=capture.anomaly,
         incident=capture.incident,
@@ -177,8 +173,4 @@ def diagnose_capture(capture: Capture, book: RuleBook, kg: PipelineGraph) -> Sce
 
 def run_scenario(anomaly: str, monitor_dsn: str, admin_dsn: str) -> ScenarioResult:
     """Capture and diagnose one anomaly on one server (for a single case run by hand)."""
-    return diagnose_capture(
-        capture_scenario(anomaly, monitor_dsn, admin_dsn, seed=run_seed()),
-        load_rulebook(),
-        load_default_graph(),
-    )
+    return diagnose_capture(capture_scenario(anomaly, monitor_dsn, admin_dsn, seed=run_seed()), Sleuth())

@@ -17,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from knowledge_graph import load_default_graph
 from lab.injectors import ANOMALIES
-from rules import RuleBook, load_rulebook
+from sleuth import Sleuth
 from sleuth.render import markdown
 from sources.live.sqltext import same_table
 from tests.live.lab_env import Lab
@@ -49,8 +48,7 @@ class PairedCaptures:
 
     def __init__(self, lab: Lab) -> None:
         self.lab = lab
-        self.book: RuleBook = load_rulebook()
-        self.kg = load_default_graph()
+        self.app = Sleuth()
         self._done: dict[tuple[str, str], ScenarioResult] = {}
 
     def result(self, anomaly: str, server: str) -> ScenarioResult:
@@ -60,7 +58,7 @@ class PairedCaptures:
                 futures = {s: pool.submit(self._capture, anomaly, s) for s in servers}
                 captures = {s: f.result() for s, f in futures.items()}
             for s, capture in captures.items():
-                self._done[(anomaly, s)] = diagnose_capture(capture, self.book, self.kg)
+                self._done[(anomaly, s)] = diagnose_capture(capture, self.app)
         return self._done[(anomaly, server)]
 
     def _capture(self, anomaly: str, server: str) -> Capture:

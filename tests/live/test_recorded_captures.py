@@ -16,18 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_graph import load_default_graph
 from lab.injectors import ANOMALIES
 from planner.tools.base import ToolContext
 from planner.tools.datasource import IncidentSource
 from planner.tools.workload import TopSqlArgs, top_sql
-from rules import diagnose_with_rules, load_rulebook
-from rules.workload import name_subjects
-from sources.importers import load_incident
+from sleuth import Sleuth
 from sources.live.sqltext import same_table
 from tests.live.scenario import EXPECTED
 
 CASES = Path(__file__).parent / "cases"
+APP = Sleuth()
 ENGINES = {"postgres": "postgres", "mariadb": "mariadb"}
 FAMILY = {"postgres": "postgres", "mariadb": "mysql"}
 FILES = sorted(CASES.glob("*.json"))
@@ -45,10 +43,10 @@ def test_every_anomaly_has_a_capture_from_each_server_it_exists_on() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[f.stem for f in FILES])
 def test_recorded_capture_keeps_its_top_cause(path: Path) -> None:
     anomaly, engine = path.stem.rsplit("-", 1)
-    incident = load_incident(path)
+    incident = APP.load_incident(path)
     assert incident.instance.engine == ENGINES[engine]
     assert incident.source == f"live:{engine}"
-    diagnosis = diagnose_with_rules(incident, load_rulebook(), load_default_graph())
+    diagnosis = APP.diagnose(incident)
     assert diagnosis.window_inferred
     assert diagnosis.causes, diagnosis.errors
     assert diagnosis.causes[0].cause in EXPECTED[anomaly]
@@ -62,17 +60,15 @@ NAMED = [f for f in FILES if ANOMALIES[f.stem.rsplit("-", 1)[0]].table is not No
 def test_recorded_capture_names_its_statement_and_table(path: Path) -> None:
     table = ANOMALIES[path.stem.rsplit("-", 1)[0]].table
     assert table is not None
-    diagnosis = diagnose_with_rules(load_incident(path), load_rulebook(), load_default_graph())
-    top = name_subjects(diagnosis.causes[0])
+    top = APP.diagnose(APP.load_incident(path)).causes[0]
     assert any(s.kind == "table" and same_table(s.name, table) for s in top.subjects)
     assert any(s.kind == "statement" and table in s.text for s in top.subjects)
 
 
 def test_the_planners_top_sql_tool_reports_the_statement_and_table_evidence() -> None:
-    incident = load_incident(CASES / "dead_tuples-postgres.json")
-    kg = load_default_graph()
-    window = diagnose_with_rules(incident, load_rulebook(), kg).window
-    ctx = ToolContext(source=IncidentSource(incident), graph=kg, window=window)
+    incident = APP.load_incident(CASES / "dead_tuples-postgres.json")
+    window = APP.diagnose(incident).window
+    ctx = ToolContext(source=IncidentSource(incident), graph=APP.graph, window=window)
     out = top_sql(ctx, TopSqlArgs(), "s1")
     names = {f.name for f in out.facts}
     assert {"top_sql", "statement", "table", "workload"} <= names
