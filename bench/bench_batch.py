@@ -1,6 +1,6 @@
 """Batch throughput: ``sleuth diagnose DIR --no-llm --jobs N`` on DBSherlock incidents, as a user runs it.
 
-Run: ``.venv/bin/python bench/bench_batch.py [--incidents DIR] [--copies N] [--jobs 1 2] [--runs N]``
+Run: ``.venv/bin/python -m bench.bench_batch [--incidents DIR] [--copies N] [--jobs 1 2] [--runs N]``
 after importing the DBSherlock cases (``sleuth import dbsherlock
 ../shared/datasets/dbsherlock-tpcc16w --out /tmp/dbs``). Prints a Markdown
 section for docs/BENCHMARKS.md.

@@ -1,7 +1,7 @@
 """Collector cost on the lab servers: queries and milliseconds per sample, server CPU per second of capture,
 and what diagnosing a capture costs.
 
-Run: ``SLEUTH_LAB_DIR=/tmp/sleuth-lab-live .venv/bin/python bench/bench_collect.py [--seconds 30]`` with
+Run: ``SLEUTH_LAB_DIR=/tmp/sleuth-lab-live .venv/bin/python -m bench.bench_collect [--seconds 30]`` with
 the lab started (``lab/start.sh``). Prints a Markdown section for docs/BENCHMARKS.md.
 
 Server CPU is read from /proc: user + system time of every PostgreSQL process (the postmaster and
@@ -17,29 +17,25 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from rules.workload import workload_facts
+from sleuth import Sleuth
+from sources.live import collect, parse_dsn
+from sources.live.dsn import Dsn
+from sources.live.mysql import MySqlCollector
+from sources.live.mysql.session import MySqlSession
+from sources.live.postgres import PostgresCollector
+from sources.live.postgres.session import PgSession
+from sources.live.sample import Collector
+from sources.live.session import Row, Session
+from tests.live.lab_env import ensure_lab
 
-from knowledge_graph import load_default_graph  # noqa: E402
-from rules import diagnose_with_rules, load_rulebook  # noqa: E402
-from rules.workload import name_subjects, workload_facts  # noqa: E402
-from sources.importers import load_incident  # noqa: E402
-from sources.live import collect, parse_dsn  # noqa: E402
-from sources.live.dsn import Dsn  # noqa: E402
-from sources.live.mysql import MySqlCollector  # noqa: E402
-from sources.live.mysql.session import MySqlSession  # noqa: E402
-from sources.live.postgres import PostgresCollector  # noqa: E402
-from sources.live.postgres.session import PgSession  # noqa: E402
-from sources.live.sample import Collector  # noqa: E402
-from sources.live.session import Row, Session  # noqa: E402
-from tests.live.lab_env import ensure_lab  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -188,16 +184,15 @@ def diagnosis_ms(files: list[Path], repeat: int) -> dict[str, list[float]]:
     """Per capture, ms of diagnosing it and naming its subjects: the first run (its statement texts
     not yet parsed), the median of the later runs (wall and CPU), and the statement, table and
     index facts alone (``rules.workload``)."""
-    book, kg = load_rulebook(), load_default_graph()
-    diagnose_with_rules(load_incident(files[0]), book, kg)  # the process's one-time imports and caches
+    app = Sleuth()
+    app.diagnose(app.load_incident(files[0]))  # the process's one-time imports and caches
     out: dict[str, list[float]] = {"first": [], "wall": [], "cpu": [], "workload facts": []}
     for path in files:
-        incident = load_incident(path)
+        incident = app.load_incident(path)
         wall, cpu, facts = [], [], []
         for _ in range(repeat):
             w0, c0 = time.perf_counter(), time.process_time()
-            d = diagnose_with_rules(incident, book, kg)
-            [name_subjects(c) for c in d.causes]
+            d = app.diagnose(incident)
             wall.append((time.perf_counter() - w0) * 1000.0)
             cpu.append((time.process_time() - c0) * 1000.0)
             w0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Accuracy on the evaluation sets: single causes, synthetic compounds over seeds, healthy slices, folds.
 
-Run: ``.venv/bin/python bench/bench_evalsets.py [--cases /tmp/dbs] [--seeds 0,1,2,3,4]`` after
+Run: ``.venv/bin/python -m bench.bench_evalsets [--cases /tmp/dbs] [--seeds 0,1,2,3,4]`` after
 importing the DBSherlock dev cases. Prints a Markdown section for docs/BENCHMARKS.md.
 
 Rules only (``--no-llm``), through the service as ``sleuth eval`` runs them:
@@ -69,7 +69,7 @@ def main() -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     print("## Compound and healthy evaluation sets\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_evalsets.py --cases {args.cases} --seeds {args.seeds}` "
+        f"Measured with `.venv/bin/python -m bench.bench_evalsets --cases {args.cases} --seeds {args.seeds}` "
         f"(rules only) on the {len(cases)} DBSherlock dev cases. Compounds: 60 pairs and 20 triples of "
         "cases of different causes per seed (`sleuth evalsets --seed N`), labelled union window; healthy: "
         "the normal stretches before and after each case's window, ten samples clear of it, no window.\n"

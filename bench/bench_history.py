@@ -1,6 +1,6 @@
 """History benchmark: a store of 100,000 diagnoses, its listing and similar-incident queries.
 
-Run: ``.venv/bin/python bench/bench_history.py [--records N] [--queries N] [--url URL]``.
+Run: ``.venv/bin/python -m bench.bench_history [--records N] [--queries N] [--url URL]``.
 Prints a Markdown section for docs/BENCHMARKS.md.
 
 The store is filled with synthetic diagnoses shaped like real ones: ten causes,
@@ -19,23 +19,21 @@ import os
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import insert
+
+from models import Incident
+from sleuth.history.connect import WRITE, open_engine
+from sleuth.history.desk import History
+from sleuth.history.records import NewRecord, RecordedCause
+from sleuth.history.store import Store
+from sleuth.history.tables import verdicts
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sqlalchemy import insert  # noqa: E402
-
-from models import Incident  # noqa: E402
-from sleuth.history.connect import WRITE, open_engine  # noqa: E402
-from sleuth.history.desk import History  # noqa: E402
-from sleuth.history.records import NewRecord, RecordedCause  # noqa: E402
-from sleuth.history.store import Store  # noqa: E402
-from sleuth.history.tables import verdicts  # noqa: E402
 
 CAUSES = [f"cause_{i}" for i in range(10)]
 METRICS = [f"metric_{i:03d}" for i in range(120)]

@@ -1,6 +1,6 @@
 """Knowledge-graph benchmark: load time, per-query times, and graph-only ranking on DBSherlock.
 
-Run: ``.venv/bin/python bench/bench_kg.py [--repeat N] [--dataset DIR]``.
+Run: ``.venv/bin/python -m bench.bench_kg [--repeat N] [--dataset DIR]``.
 Prints a Markdown section for docs/BENCHMARKS.md.
 
 ``--yaml`` instead times reading the authoring YAML (graph files and rule packs)
@@ -30,13 +30,12 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from knowledge_graph import KnowledgeGraph, graph_files, load_graph
+from models import Fact
+from sources.importers import DBSHERLOCK_CAUSE_IDS
+from sources.yamlfile import read_yaml
 
-from knowledge_graph import KnowledgeGraph, graph_files, load_graph  # noqa: E402
-from models import Fact  # noqa: E402
-from sources.importers import DBSHERLOCK_CAUSE_IDS  # noqa: E402
-from sources.yamlfile import read_yaml  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DATASET = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "dbsherlock-tpcc16w"
 # The importer's label table is the one mapping from DBSherlock's names to graph cause ids.
@@ -205,7 +204,7 @@ def yaml_reading(repeat: int) -> None:
     size = sum(len(t.encode()) for t in texts.values())
     print("## Reading authoring YAML\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_kg.py --yaml --repeat {repeat}` (CPU time, best and"
+        f"Measured with `.venv/bin/python -m bench.bench_kg --yaml --repeat {repeat}` (CPU time, best and"
         f" median of {repeat} runs; 1-minute load average {os.getloadavg()[0]:.1f} at the start): the"
         f" {len(graph)} graph files and {len(packs)} rule packs ({size / 1024:.0f} kB). ruamel.yaml: {ruamel}.\n"
     )
@@ -265,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("## Knowledge graph\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_kg.py --repeat {args.repeat}` on this machine"
+        f"Measured with `.venv/bin/python -m bench.bench_kg --repeat {args.repeat}` on this machine"
         f" ({os.cpu_count()} cores, 1-minute load average {load_average:.1f} at the start).\n"
     )
     print("| what | median | p95 |")

@@ -1,6 +1,6 @@
 """Planner benchmark: model-call throughput, schema cost, prefix caching, choice strategy, time to diagnosis.
 
-Run: ``.venv/bin/python bench/bench_planner.py [--incidents DIR] [--per-cause 2] [--json OUT]``
+Run: ``.venv/bin/python -m bench.bench_planner [--incidents DIR] [--per-cause 2] [--json OUT]``
 (DIR defaults to ``examples/incidents``; for the DBSherlock figures import the
 cases first: ``sleuth import dbsherlock ../shared/datasets/dbsherlock-tpcc16w --out /tmp/dbs``).
 Everything runs on the bundled Gemma 3 270M with 2 threads, seed 0, temperature 0.

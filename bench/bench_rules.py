@@ -1,9 +1,9 @@
 """Rules benchmark: CPU and wall time per incident for each stage of a rules-only diagnosis.
 
-Run: ``.venv/bin/python bench/bench_rules.py [--incidents DIR] [--repeat N]`` after importing the
+Run: ``.venv/bin/python -m bench.bench_rules [--incidents DIR] [--repeat N]`` after importing the
 DBSherlock cases (``sleuth import dbsherlock ../shared/datasets/dbsherlock-tpcc16w --out
 /tmp/dbs``). Prints a Markdown section for docs/BENCHMARKS.md; batch throughput, with file
-reading and output, is ``bench/bench_batch.py``.
+reading and output, is ``bench.bench_batch``.
 
 The service loads the rule book and the graph, as every entry point does; the
 stages are then timed apart (signal extraction over every window the
@@ -99,7 +99,7 @@ def main() -> int:
     samples = sorted({len(i.metrics[0].timestamps) for i in incidents if i.metrics})
     print("## Rules\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_rules.py --repeat {args.repeat}` "
+        f"Measured with `.venv/bin/python -m bench.bench_rules --repeat {args.repeat}` "
         f"on {len(incidents)} incidents from `{args.incidents}` ({metrics[0]}-{metrics[-1]} metrics, "
         f"{samples[0]}-{samples[-1]} samples, {min(facts):.0f}-{max(facts):.0f} facts each, "
         f"{sum(windows) / len(windows):.2f} windows on average, {sum(w == 1 for w in windows)} with one; "

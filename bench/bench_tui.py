@@ -11,7 +11,7 @@ Two entry paths are timed, because they differ by what the other commands import
   ``tui`` command's module is imported);
 - ``app``: ``tui.cli.ui.build_app`` alone (the UI's own cost).
 
-    .venv/bin/python bench/bench_tui.py [PATH] [--runs N] [--budget 1.0]
+    .venv/bin/python -m bench.bench_tui [PATH] [--runs N] [--budget 1.0]
 
 The first paint of ``sleuth tui`` must stay within ``--budget`` seconds (median):
 the script exits 1 when it does not, so a change that drags the core onto the

@@ -1,6 +1,6 @@
 """Window inference benchmark: time and peak memory against the capture's length, and ruptures beside it.
 
-Run: ``.venv/bin/python bench/bench_window.py [--metrics 94] [--sizes 2000,8000,32000,100000]``.
+Run: ``.venv/bin/python -m bench.bench_window [--metrics 94] [--sizes 2000,8000,32000,100000]``.
 Prints a Markdown section for docs/BENCHMARKS.md.
 
 Each measurement runs in a fresh process, so its peak resident set (``VmHWM``)
@@ -81,7 +81,7 @@ def main() -> int:
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     print("## Window inference\n")
     print(
-        f"Measured with `.venv/bin/python bench/bench_window.py --metrics {args.metrics} --sizes {args.sizes}` "
+        f"Measured with `.venv/bin/python -m bench.bench_window --metrics {args.metrics} --sizes {args.sizes}` "
         f"on this machine (2 cores, load average {load} at the end). One process per measurement; peak RSS "
         "includes the input matrix and the interpreter. The capture has one anomaly over 55-75 % of its "
         "samples in a third of its metrics; sleuth's search includes the healthy test (199 bootstrap "

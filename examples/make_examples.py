@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from models import Event, Incident, Instance, LockWait, LogExcerpt, MetricSeries, SqlDigest, TimeWindow
-from sources.importers import write_incident
+from sources.incident_files import write_incident
 
 OUT = Path(__file__).parent / "incidents"
 T0 = 1_763_900_000.0  # a fixed epoch so files do not change between runs

@@ -51,11 +51,19 @@ class Instance(_Strict):
 
 
 class MetricSeries(_Strict):
-    """One metric over time. ``None`` marks a missing sample."""
+    """One metric over time. ``None`` marks a missing sample.
+
+    A series that gives no timestamps of its own (an empty list) uses the
+    incident's shared clock (``Incident.timestamps``); the incident fills them
+    in when it is validated, so every reader sees timestamps on every series.
+    """
 
     name: str = Field(min_length=1)
     unit: str = ""
-    timestamps: list[float] = Field(description="seconds (unix epoch or relative), strictly increasing")
+    timestamps: list[float] = Field(
+        default_factory=list,
+        description="seconds (unix epoch or relative), strictly increasing; omit to use the incident's timestamps",
+    )
     values: list[float | None]
 
     @field_validator("timestamps")
@@ -88,7 +96,7 @@ class MetricSeries(_Strict):
 
     @model_validator(mode="after")
     def _same_length(self) -> MetricSeries:
-        if len(self.timestamps) != len(self.values):
+        if self.timestamps and len(self.timestamps) != len(self.values):
             raise ValueError(
                 f"series {self.name!r} has {len(self.timestamps)} timestamps but {len(self.values)} values"
             )
@@ -163,6 +171,10 @@ class Incident(_Strict):
     id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$")
     title: str = ""
     instance: Instance
+    timestamps: list[float] | None = Field(
+        default=None,
+        description="the clock shared by every series that gives no timestamps of its own (seconds, increasing)",
+    )
     metrics: list[MetricSeries] = Field(default_factory=list)
     window: TimeWindow | None = Field(default=None, description="the anomaly window, when known")
     events: list[Event] = Field(default_factory=list)
@@ -181,6 +193,29 @@ class Incident(_Strict):
         description="labelled as holding no anomaly (then `labels` is empty); used only by `sleuth eval`",
     )
     source: str | None = Field(default=None, description="where the incident came from")
+
+    @field_validator("timestamps")
+    @classmethod
+    def _clock_increasing(cls, ts: list[float] | None) -> list[float] | None:
+        return None if ts is None else MetricSeries._increasing(ts)
+
+    @model_validator(mode="after")
+    def _shared_clock(self) -> Incident:
+        """Series without timestamps take the shared clock (the same list: a capture's samples share it)."""
+        for i, m in enumerate(self.metrics):
+            if m.timestamps:
+                continue
+            if self.timestamps is None:
+                if m.values:
+                    raise ValueError(f"metrics.{i}.timestamps: missing, and the incident has no shared timestamps")
+                continue
+            if len(self.timestamps) != len(m.values):
+                raise ValueError(
+                    f"metrics.{i}: series {m.name!r} has {len(m.values)} values but the shared "
+                    f"timestamps hold {len(self.timestamps)}"
+                )
+            m.timestamps = self.timestamps
+        return self
 
     @model_validator(mode="after")
     def _healthy_has_no_cause(self) -> Incident:

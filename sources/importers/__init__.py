@@ -11,19 +11,11 @@ from sources.importers.dbsherlock import import_directory as import_dbsherlock
 from sources.importers.options import ImportOptions
 from sources.importers.prometheus import import_prometheus
 
-# Incident files are read by ``sources.incident_files``; these names stay here until every caller imports
-# them from there.
-from sources.incident_files import dump_incident, expand_paths, load_incident, write_incident
-
 __all__ = [
     "DBSHERLOCK_CAUSE_IDS",
     "ImportOptions",
     "IncidentError",
-    "dump_incident",
-    "expand_paths",
     "import_cloudwatch",
     "import_dbsherlock",
     "import_prometheus",
-    "load_incident",
-    "write_incident",
 ]

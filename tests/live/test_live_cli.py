@@ -83,7 +83,7 @@ def test_a_partial_capture_is_written_and_exits_1(
 def test_diagnose_dsn_lets_the_planner_read_the_live_server() -> None:
     """The capture of ``diagnose --dsn`` is investigated through a LiveSource over the same server."""
     from sleuth import Sleuth
-    from sources.importers import load_incident
+    from sources.incident_files import load_incident
     from sources.live.datasource import LiveSource
 
     example = Path(__file__).resolve().parents[2] / "examples" / "incidents" / "rds-pg-missing-index.json"

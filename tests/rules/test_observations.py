@@ -37,7 +37,7 @@ from rules.observations import (
     top_sql_facts,
 )
 from rules.workload import name_subjects, onsets, workload_facts
-from sources.importers import load_incident
+from sources.incident_files import load_incident
 from tests.rules.signal_support import PACKS
 
 

@@ -16,7 +16,8 @@ from models import Diagnosis, Incident
 from rules import RuleBook, diagnose_with_rules, load_rulebook
 from rules.evaluation import EvalCase, EvalReport, evaluate_cases
 from rules.ruletest import run_inline_tests
-from sources.importers import DBSHERLOCK_CAUSE_IDS, load_incident
+from sources.importers import DBSHERLOCK_CAUSE_IDS
+from sources.incident_files import load_incident
 from tests.rules.signal_support import dbsherlock_cases
 
 DBSHERLOCK_CAUSES = set(DBSHERLOCK_CAUSE_IDS.values())

@@ -11,7 +11,7 @@ from rules.certainty import condition_strength
 from rules.facts import incident_facts
 from sleuth.render import how_text, json_record, markdown
 from sources.evalsets import compose
-from sources.importers import load_incident
+from sources.incident_files import load_incident
 from tests.rules.fakes import KG, METRICS, book_from, incident
 from tests.rules.signal_support import dbsherlock_case
 from tests.rules.test_engine import CHAIN

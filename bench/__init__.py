@@ -1,0 +1,1 @@
+"""Benchmarks, run from the repository root as modules: ``.venv/bin/python -m bench.bench_rules``."""
