@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from sleuth import _batch
 from sleuth._errors import UsageError
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from rules.learn import LearnedPack
     from sleuth.history import History, HistoryEntry, VerdictKind
     from sleuth.history.loo import LearningEval, Part
+    from sleuth.notify import Notifier
+    from sleuth.watch import FleetRunner, Target, WatchEvent
+    from sleuth.watch.spool import Spool
     from sources.errors import IncidentError
     from sources.evalsets import EvalSetOptions, EvalSets
     from sources.output_files import StagedFile
@@ -90,9 +93,22 @@ class Sleuth:
             if self._history is None:
                 from sleuth.history import History
 
-                url = self.settings.history.url
-                self._history = History(url.get_secret_value() if url else None, self.load_incident)
+                self._history = History(self._history_url(), self.load_incident)
             return self._history
+
+    def history_available(self) -> bool:
+        """Whether a history exists to compare diagnoses with, asked without opening (or importing) it."""
+        if self._history is not None:
+            return self._history.available()
+        from sleuth.history.location import exists
+
+        return exists(self._history_url())
+
+    def _history_url(self) -> str:
+        from sleuth.history.location import default_url
+
+        url = self.settings.history.url
+        return url.get_secret_value() if url else default_url()
 
     def book(self, rules: tuple[str, ...] | None = None) -> RuleBook:
         return self.rules.get(rules)
@@ -246,7 +262,7 @@ class Sleuth:
         from rules import diagnose_with_rules
 
         book, graph = self.book(options.rules), self.graph
-        if past is None and self.history.available():
+        if past is None and self.history_available():
             past = self.history.past()
 
         def run_rules(extra: Sequence[Fact]) -> Diagnosis:
@@ -288,17 +304,31 @@ class Sleuth:
         return self.diagnose(self.load_incident(path), options)
 
     def diagnose_files(
-        self, paths: Sequence[Path], options: DiagnoseOptions = DEFAULT_OPTIONS, *, jobs: int = 1
+        self,
+        paths: Sequence[Path],
+        options: DiagnoseOptions = DEFAULT_OPTIONS,
+        *,
+        jobs: int = 1,
+        signals: bool = True,
     ) -> Iterator[_batch.Outcome]:
-        """Outcomes in the order of ``paths``, streamed; everything is loaded before workers fork."""
+        """Outcomes in the order of ``paths``, streamed; everything is loaded before workers fork.
+
+        ``signals=False`` leaves each diagnosis' signal facts out, for callers that show only the
+        causes: they are most of a diagnosis, and a worker would copy them back for nothing.
+        """
         self.check(options)
         if options.llm == "never":
             from rules.engine import prepare
 
             prepare(self.book(options.rules))
-        if self.history.available():
+        if self.history_available():
             self.history.past()  # loaded before workers fork, so each inherits it
-        return _batch.run(paths, functools.partial(self.diagnose_file, options=options), jobs=jobs)
+        worker = functools.partial(self._diagnose_file, options=options, signals=signals)
+        return _batch.run(paths, worker, jobs=jobs)
+
+    def _diagnose_file(self, path: Path, *, options: DiagnoseOptions, signals: bool) -> Diagnosis:
+        dx = self.diagnose_file(path, options)
+        return dx if signals else dx.model_copy(update={"signals": []})
 
     def investigate(
         self,
@@ -539,6 +569,69 @@ class Sleuth:
         from sources.live.datasource import LiveSource
 
         return LiveSource(incident, parse_dsn(dsn))
+
+    # -- watching -----------------------------------------------------------------------------------
+
+    def watch_targets(
+        self, *, fleet: Path | None = None, dsn: str | None = None, name: str | None = None
+    ) -> list[Target]:
+        """The servers ``sleuth watch`` keeps an eye on: a fleet file's, else one DSN (default the
+        configured ``dsn``); ``UsageError`` (``FILE:LINE:COL`` lines for a fleet file) when unusable."""
+        from sleuth.watch.targets import fleet_targets, load_fleet, single_target
+
+        config = self.settings.watch
+        if fleet is not None:
+            if dsn is not None:
+                raise UsageError("give --fleet or --dsn, not both")
+            return fleet_targets(load_fleet(fleet), config)
+        given = dsn or (self.settings.dsn.get_secret_value() if self.settings.dsn is not None else None)
+        if not given:
+            raise UsageError("no server to watch: pass --dsn, set $SLEUTH_DSN, or give --fleet FILE")
+        return [single_target(given, config, name)]
+
+    def watch_spool(
+        self, *, incidents: Path | None = None, state: Path | None = None, history: bool = True
+    ) -> Spool:
+        """Where the watcher keeps incident files and its state (created now, so a bad path fails first)."""
+        from sleuth._settings import user_data_dir
+        from sleuth.watch.spool import Spool
+
+        config = self.settings.watch
+        incidents = incidents or config.incidents_dir or user_data_dir() / "watch" / "incidents"
+        state = state or config.state_dir or user_data_dir() / "watch" / "state"
+        for folder in (incidents, state):
+            self.check_output_folder(folder)
+        return Spool(self, incidents, state, history=history)
+
+    def notifier(
+        self,
+        out: IO[str] | None,
+        *,
+        urls: Sequence[str] = (),
+        hook: Sequence[str] = (),
+    ) -> Notifier:
+        """JSON Lines to ``out``, and the configured Apprise URLs and hook plus those given."""
+        from sleuth.notify import Notifier
+
+        config = self.settings.watch
+        try:
+            return Notifier(
+                urls=[*(u.get_secret_value() for u in config.notify), *urls],
+                hook=list(hook) or list(config.hook),
+                out=out,
+                per_server_per_hour=config.per_server_per_hour,
+                fleet_per_hour=config.fleet_per_hour,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def watcher(
+        self, targets: Sequence[Target], spool: Spool, emit: Callable[[WatchEvent], None]
+    ) -> FleetRunner:
+        """The fleet's watch loops, one thread per server; ``start`` them, ``stop`` and ``join`` them."""
+        from sleuth.watch.runner import FleetRunner
+
+        return FleetRunner(self, targets, spool, emit)
 
 
 @functools.lru_cache(maxsize=4)

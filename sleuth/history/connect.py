@@ -19,21 +19,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 
-from sleuth._settings import user_data_dir
 from sleuth.history.errors import HistoryError
 
-DEFAULT_FILE = "history.sqlite"
 BUSY_TIMEOUT_S = 30.0
 WRITE = "sleuth_write"
 """Execution option of a connection that will write: its transaction starts with the write lock."""
-
-
-def default_path() -> Path:
-    return user_data_dir() / DEFAULT_FILE
-
-
-def default_url() -> str:
-    return f"sqlite:///{default_path()}"
 
 
 def parse(url: str) -> URL:
@@ -55,14 +45,6 @@ def redacted(url: str | URL) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable URL>"
-
-
-def exists(url: str) -> bool:
-    """Whether there is a history to read: a SQLite file that is there, or any server URL."""
-    parsed = parse(url)
-    if parsed.get_backend_name() != "sqlite":
-        return True
-    return parsed.database not in (None, "", ":memory:") and Path(parsed.database).is_file()
 
 
 def open_engine(url: str) -> Engine:

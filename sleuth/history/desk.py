@@ -20,8 +20,8 @@ from pathlib import Path
 from models import Diagnosis, Incident, TimeWindow
 from rules.learn import Example
 from sleuth.history import cache
-from sleuth.history.connect import default_url, exists
 from sleuth.history.errors import HistoryError
+from sleuth.history.location import default_url, exists
 from sleuth.history.records import HistoryEntry, NewRecord, RecordedCause, VerdictKind
 from sleuth.history.signature import signature
 from sleuth.history.similar import PastIncidents

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sleuth import UsageError
-from sleuth.history.connect import default_path
+from sleuth.history.location import default_path
 from sleuth.history.store import Store
 from tests.history.support import CPU, LOCK, SPIKE, new_record, service, sqlite_url
 

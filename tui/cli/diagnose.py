@@ -127,7 +127,8 @@ def _diagnose_files(
     done = failed = 0
     with progress(len(paths), "diagnosing") as tick:
         try:
-            for outcome in app.diagnose_files(paths, options, jobs=args.jobs):
+            keep = args.format == "markdown" or record  # the signals are shown, or signed into the history
+            for outcome in app.diagnose_files(paths, options, jobs=args.jobs, signals=keep):
                 tick()
                 if outcome.diagnosis is None:
                     failed += 1
@@ -265,7 +266,7 @@ def _eval(args: argparse.Namespace) -> int:
     paths = _files(app, args.paths)
     diagnoses: list[Diagnosis] = []
     with progress(len(paths), "evaluating") as tick:
-        for outcome in app.diagnose_files(paths, options, jobs=args.jobs):
+        for outcome in app.diagnose_files(paths, options, jobs=args.jobs, signals=False):
             tick()
             if outcome.diagnosis is None:
                 print(outcome.error, file=sys.stderr)

@@ -24,21 +24,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from models import Incident
-from models.incident import diagnosis_problem
-from sleuth.live import (
-    MIN_INTERVAL_S,
-    CollectError,
-    DsnError,
-    PartialCollection,
-    Sample,
-    collect,
-    parse_dsn,
-)
 from tui.cli.common import OK, SOME_FAILED, USAGE, add_config_option, add_force_option, service
 
 if TYPE_CHECKING:
+    from models import Incident
     from sleuth import Sleuth
+    from sleuth.live import Sample
 
 DSN_ENV = "SLEUTH_DSN"
 _DURATION = re.compile(r"^\s*(?P<sign>-)?(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
@@ -59,6 +50,8 @@ def parse_duration(text: str) -> float:
 
 def parse_interval(text: str) -> float:
     """A duration of at least ``MIN_INTERVAL_S``: a faster capture would become the server's load."""
+    from sleuth.live import MIN_INTERVAL_S
+
     seconds = parse_duration(text)
     if seconds < MIN_INTERVAL_S:
         raise argparse.ArgumentTypeError(f"must be at least {MIN_INTERVAL_S * 1000:g}ms, got {text!r}")
@@ -141,8 +134,11 @@ def resolve_dsn(app: Sleuth, given: str | None) -> str | None:
 def capture(args: argparse.Namespace, *, quiet: bool = False) -> tuple[Incident | None, int, int]:
     """Run a capture for a command: the incident (maybe partial), the samples taken, the exit code.
 
-    A capture stopped by a signal returns what it sampled and 128 + the signal's number.
+    A capture stopped by a signal returns what it sampled and 128 + the signal's number. The
+    collectors (drivers, sqlglot) are imported here, so only a command that captures loads them.
     """
+    from sleuth.live import CollectError, DsnError, PartialCollection, collect, parse_dsn
+
     if not args.dsn:
         print(f"error: no DSN: pass --dsn or set ${DSN_ENV}", file=sys.stderr)
         return None, 0, USAGE
@@ -202,6 +198,8 @@ def _rescue(app: Sleuth, incident: Incident) -> Path | None:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from models.incident import diagnosis_problem
+
     app = service(args)
     args.dsn = resolve_dsn(app, args.dsn)
     if args.dsn:
