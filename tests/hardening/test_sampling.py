@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import sleuth.live as sleuth_live
 from models import Incident
 from sources.live import collect
 from sources.live.dsn import Dsn
@@ -14,7 +15,6 @@ from sources.live.errors import CollectError
 from sources.live.sample import Sample
 from sources.live.sampler import MIN_INTERVAL_S, OnSample
 from tests.live.fakes import FakeClock, ScriptedCollector
-from tui.cli import live as live_cli
 from tui.cli import main
 
 DSN = "postgresql://u:pw@db.example:5432/app"
@@ -91,7 +91,7 @@ def test_keep_literals_reaches_the_collectors(
         asked.append(mask_literals)
         raise CollectError("cannot connect: refused")
 
-    monkeypatch.setattr(live_cli, "collect", fake)
+    monkeypatch.setattr(sleuth_live, "collect", fake)
     assert main(["collect", "--dsn", DSN, "--out", str(tmp_path / "c.json"), *flags]) == 1
     assert main(["diagnose", "--no-llm", "--dsn", DSN, *flags]) == 1
     assert asked == [masked, masked]

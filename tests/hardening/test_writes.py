@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import sleuth.live as sleuth_live
 from models import Incident, Instance, MetricSeries
 from sources.errors import OutputError
 from sources.incident_files import load_incident, write_incident
@@ -18,7 +19,6 @@ from sources.live.dsn import Dsn
 from sources.live.sample import Sample
 from sources.live.sampler import OnSample
 from sources.output_files import StagedFile, check_destination, write_text
-from tui.cli import live as live_cli
 from tui.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "incidents"
@@ -225,7 +225,7 @@ def test_collect_checks_the_destination_before_the_first_sample(
         out = tmp_path / "afile" / "c.json"
     else:
         out.write_text("an earlier capture")
-    monkeypatch.setattr(live_cli, "collect", _never_sampled)
+    monkeypatch.setattr(sleuth_live, "collect", _never_sampled)
     code = main(
         [
             "collect",
@@ -260,7 +260,7 @@ def test_a_capture_whose_write_fails_at_the_end_is_saved_elsewhere_and_said_wher
         return capture
 
     folder.mkdir()
-    monkeypatch.setattr(live_cli, "collect", fake)
+    monkeypatch.setattr(sleuth_live, "collect", fake)
     code = main(["collect", "--dsn", "postgresql://mon:pw@db.example:5432/app", "--out", str(out)])
     saved = tmp_path / "data" / "sleuth" / "captures" / "live-postgres-1.json"
     assert code == 1

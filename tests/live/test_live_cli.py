@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import sleuth.live as sleuth_live
 from lab.db import lab_dsn
 from models import Incident, Instance
 from sources.live import Dsn, PartialCollection, Sample
 from sources.live.sampler import OnSample
-from tui.cli import live as live_cli
 from tui.cli import main
 from tui.cli.live import parse_duration
 
@@ -70,7 +70,7 @@ def test_a_partial_capture_is_written_and_exits_1(
             on_sample(i, Sample(time=float(i)))
         raise PartialCollection(message, partial)
 
-    monkeypatch.setattr(live_cli, "collect", fake_collect)
+    monkeypatch.setattr(sleuth_live, "collect", fake_collect)
     out = tmp_path / "partial.json"
     code = main(["collect", "--dsn", "postgresql://mon:pw@db.example:5432/app", "--out", str(out)])
     captured = capsys.readouterr()
