@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from knowledge_graph import EXPORT_FORMATS as GRAPH_FORMATS
     from planner.observer import ModelCallKind, PlannerObserver, StepState
     from sources.errors import IncidentError
+    from sources.evalsets import EvalSetOptions
 
 _LAZY = {
+    "EvalSetOptions": "sources.evalsets",
     "GRAPH_FORMATS": "knowledge_graph",
     "IncidentError": "sources.errors",
     "ModelCallKind": "planner.observer",
@@ -55,6 +57,7 @@ __all__ = [
     "GRAPH_FORMATS",
     "NO_RULES",
     "DiagnoseOptions",
+    "EvalSetOptions",
     "HistoryEntry",
     "HistoryError",
     "IncidentError",

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from models import Diagnosis, RuleReport, WhyNot
+from rules.evaluation import format_table as evaluation_table
 from sleuth.render.markdown import report as markdown
 from sleuth.render.parts import (
     NO_UNITS,
@@ -66,6 +67,7 @@ __all__ = [
     "SignalRow",
     "Units",
     "diagnosis_json",
+    "evaluation_table",
     "evidence_view",
     "how_text",
     "incident_summary",

@@ -256,7 +256,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from rules.evaluation import format_table
+    from sleuth.render import evaluation_table as format_table
 
     app = service(args)
     options = diagnose_options(args)
@@ -287,9 +287,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _eval_learning(app: Sleuth, args: argparse.Namespace, options: DiagnoseOptions) -> int:
     """``eval --learn``: each use of the past, leave-one-out, scored alone."""
-    from rules.evaluation import format_table
     from sleuth import UsageError
     from sleuth.history.loo import PARTS
+    from sleuth.render import evaluation_table as format_table
 
     parts = [p.strip() for p in args.learn.split(",") if p.strip()]
     unknown = [p for p in parts if p not in PARTS]

@@ -36,8 +36,7 @@ def _count(text: str) -> int:
 
 
 def _evalsets(args: argparse.Namespace) -> int:
-    from sleuth import IncidentError, UsageError
-    from sources.evalsets import EvalSetOptions
+    from sleuth import EvalSetOptions, IncidentError, UsageError
 
     app = service(args)
     paths = app.incident_files(args.paths)
