@@ -18,8 +18,8 @@ from sources.importers import (
     import_cloudwatch,
     import_dbsherlock,
     import_prometheus,
-    load_incident,
 )
+from sources.incident_files import load_incident
 
 
 def test_dbsherlock_imports_all_seventy_cases(dbsherlock_dir: Path) -> None:
