@@ -42,7 +42,7 @@ def test_diagnose_falls_back_and_writes_the_trace(
     )
     assert code == 0
     record = json.loads(capsys.readouterr().out)
-    assert record["path"] in {"llm", "inconclusive"}
+    assert record["path"] == "inconclusive"  # every model call failed and no rule can conclude
     events = read_jsonl(trace)
     assert events[0].output == {"incident": "cpu_saturation-01", "path": record["path"]}
     assert events[1].output == {"mode": "auto", "reason": "the rules concluded no cause"}
