@@ -3,8 +3,8 @@
 With several jobs the workers are forked *after* the rule book and the graph
 are loaded and compiled, so each inherits them instead of loading its own
 (loading costs more than diagnosing a DBSherlock incident). Workers ignore
-SIGINT: Ctrl-C reaches the parent, which keeps what finished and stops the
-rest. Results come back in the order of the paths, so output is stable.
+SIGINT, SIGTERM and SIGHUP: they reach the parent, which keeps what finished
+and stops the rest. Results come back in the order of the paths, so output is stable.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ _worker: Worker | None = None
 
 
 def _init_child() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """The parent decides when a batch stops (and keeps what finished); a worker never does."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _attempt_inherited(path: Path) -> Outcome:

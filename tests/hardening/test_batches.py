@@ -136,3 +136,43 @@ def test_a_bad_trace_path_is_reported_first(tmp_path: Path, capsys: pytest.Captu
         "",
         "sleuth: --trace /proc/trace.jsonl: cannot write in /proc: no such file or directory\n",
     )
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_a_batch_keeping_every_finished_line(tmp_path: Path, jobs: str) -> None:
+    """What a service manager sends: the lines already printed are whole, the count is said, exit 143."""
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source = EXAMPLES / "cpu_saturation-01.json"
+    for i in range(300):
+        shutil.copy(source, folder / f"case-{i:03d}.json")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "diagnose",
+            "--no-llm",
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+            str(folder),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the batch is under way
+    proc.send_signal(signal.SIGTERM)
+    rest, err = proc.communicate(timeout=60)
+    lines = [first, *rest.splitlines()]
+    assert proc.returncode == 128 + signal.SIGTERM
+    records = [json.loads(line) for line in lines if line.strip()]
+    assert 1 <= len(records) < 300
+    assert err.splitlines()[-1] == f"interrupted: {len(records)} of 300 diagnosed, 0 failed"

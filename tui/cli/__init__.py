@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "history": "tui.cli.history",
     "kg": "tui.cli.kg",
     "collect": "tui.cli.live",
+    "watch": "tui.cli.watch",
     "tui": "tui.cli.ui",
 }
 

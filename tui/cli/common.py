@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -196,3 +198,46 @@ def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
 def print_lines(lines: Any, *, err: bool = False) -> None:
     for line in lines:
         print(line, file=sys.stderr if err else sys.stdout)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal arrived: what was done so far is kept (a capture's samples, a batch's results), as on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+def signal_exit_code(signum: int) -> int:
+    """128 + the signal's number, as a shell reports a process the signal stopped."""
+    return 128 + signum
+
+
+@contextlib.contextmanager
+def stop_signals(*, defer: bool = False) -> Iterator[list[int]]:
+    """Ctrl-C, SIGTERM and SIGHUP, caught; the list gets each one that arrives.
+
+    They stop the work in hand (``Stopped``, on which a capture keeps what it
+    sampled and a batch what it finished); with ``defer``, while a file is
+    written, they only wait until it is complete. A signal the caller set to be
+    ignored (``nohup``) stays ignored.
+    """
+    received: list[int] = []
+
+    def caught(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+        if not defer:
+            raise Stopped(signum)
+
+    previous = {}
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, caught)
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -18,6 +18,7 @@ from tui.cli.common import (
     INTERRUPTED,
     OK,
     SOME_FAILED,
+    Stopped,
     add_diagnose_options,
     add_force_option,
     add_history_option,
@@ -28,7 +29,9 @@ from tui.cli.common import (
     progress,
     recording,
     service,
+    signal_exit_code,
     status,
+    stop_signals,
 )
 from tui.cli.live import add_live_arguments, capture, resolve_dsn
 
@@ -125,7 +128,7 @@ def _diagnose_files(
     printer = _Printer(app, args.format)
     record = recording(app, args)
     done = failed = 0
-    with progress(len(paths), "diagnosing") as tick:
+    with progress(len(paths), "diagnosing") as tick, stop_signals():
         try:
             keep = args.format == "markdown" or record  # the signals are shown, or signed into the history
             for outcome in app.diagnose_files(paths, options, jobs=args.jobs, signals=keep):
@@ -144,10 +147,10 @@ def _diagnose_files(
                 _trace(trace, outcome.diagnosis)
                 if record:
                     app.record(outcome.diagnosis, path=outcome.path, rules=options.rules)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP from a service manager (Stopped)
             sys.stdout.flush()
             print(f"interrupted: {done} of {len(paths)} diagnosed, {failed} failed", file=sys.stderr)
-            return INTERRUPTED
+            return signal_exit_code(exc.signum) if isinstance(exc, Stopped) else INTERRUPTED
     return status(len(paths), done)
 
 

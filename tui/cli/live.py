@@ -14,17 +14,23 @@ the end saves the capture in sleuth's data directory instead, saying where.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import re
-import signal
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
-from tui.cli.common import OK, SOME_FAILED, USAGE, add_config_option, add_force_option, service
+from tui.cli.common import (
+    OK,
+    SOME_FAILED,
+    USAGE,
+    Stopped,
+    add_config_option,
+    add_force_option,
+    service,
+    signal_exit_code,
+    stop_signals,
+)
 
 if TYPE_CHECKING:
     from models import Incident
@@ -35,7 +41,6 @@ DSN_ENV = "SLEUTH_DSN"
 _DURATION = re.compile(r"^\s*(?P<sign>-)?(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
 _SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 # What a service manager sends to stop a process (systemd, supervisord, a closing terminal).
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def parse_duration(text: str) -> float:
@@ -84,46 +89,6 @@ def add_live_arguments(parser: argparse.ArgumentParser) -> None:
     parser._negative_number_matcher = re.compile(r"^-[0-9]+(?:\.[0-9]+)?(?:ms|s|m|h)?$")
 
 
-class Stopped(KeyboardInterrupt):
-    """A stop signal arrived during a capture; the sampling loop keeps what it took, as on Ctrl-C."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"capture stopped by {signal.Signals(signum).name}")
-        self.signum = signum
-
-
-def _exit_code(signum: int) -> int:
-    """128 + the signal's number, as a shell reports a process the signal stopped."""
-    return 128 + signum
-
-
-@contextlib.contextmanager
-def stop_signals(*, defer: bool = False) -> Iterator[list[int]]:
-    """Ctrl-C, SIGTERM and SIGHUP, caught; the list gets each one that arrives.
-
-    While sampling they stop the capture (``Stopped``, which the sampling loop
-    keeps what it took on); with ``defer``, while the capture is written, they
-    only wait until the file is complete. A signal the caller set to be ignored
-    (``nohup``) stays ignored.
-    """
-    received: list[int] = []
-
-    def caught(signum: int, _frame: FrameType | None) -> None:
-        received.append(signum)
-        if not defer:
-            raise Stopped(signum)
-
-    previous = {}
-    for sig in STOP_SIGNALS:
-        if signal.getsignal(sig) is not signal.SIG_IGN:
-            previous[sig] = signal.signal(sig, caught)
-    try:
-        yield received
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 def resolve_dsn(app: Sleuth, given: str | None) -> str | None:
     """``--dsn``, else ``$SLEUTH_DSN`` (or ``dsn`` in the config) as the settings read it."""
     if given:
@@ -168,7 +133,7 @@ def capture(args: argparse.Namespace, *, quiet: bool = False) -> tuple[Incident 
         except PartialCollection as exc:
             end_progress()
             print(f"error: {exc.message}", file=sys.stderr)
-            code = _exit_code(received[0]) if received else SOME_FAILED
+            code = signal_exit_code(received[0]) if received else SOME_FAILED
             return exc.incident, taken[0], code
         except CollectError as exc:
             end_progress()
@@ -177,7 +142,7 @@ def capture(args: argparse.Namespace, *, quiet: bool = False) -> tuple[Incident 
         except Stopped as exc:  # before the first sample: nothing to keep
             end_progress()
             print(f"error: {exc}; nothing was sampled", file=sys.stderr)
-            return None, 0, _exit_code(exc.signum)
+            return None, 0, signal_exit_code(exc.signum)
     end_progress()
     for log in incident.logs:
         if log.level == "warning":
@@ -227,7 +192,7 @@ def _collect(args: argparse.Namespace) -> int:
         f"wrote {args.out}: {kept}{samples} samples, {len(incident.metrics)} metrics from {incident.instance.host}"
     )
     if received and not code:
-        code = _exit_code(received[0])
+        code = signal_exit_code(received[0])
     return code
 
 

@@ -15,6 +15,7 @@ from tui.cli.common import OK, USAGE, add_config_option, guarded
 
 if TYPE_CHECKING:
     from tui.app.app import SleuthApp
+    from tui.app.screens.fleet import FleetView
 
 
 def register(sub: Any) -> None:
@@ -28,21 +29,48 @@ def register(sub: Any) -> None:
         metavar="PATH",
         help="rule files or directories (repeatable; default: the configured or shipped packs)",
     )
+    p.add_argument(
+        "--fleet",
+        type=Path,
+        metavar="FILE",
+        help="watch the servers of a fleet file and open on the fleet screen (as `sleuth watch --fleet`)",
+    )
     p.set_defaults(handler=guarded(_run))
 
 
-def build_app(args: argparse.Namespace) -> SleuthApp:
+def build_app(
+    args: argparse.Namespace, fleet: FleetView | None = None, root: Path | None = None
+) -> SleuthApp:
     """The app exactly as ``sleuth tui`` starts it (the first-paint benchmark uses this too)."""
     from sleuth import Sleuth, load_settings
     from tui.app.app import SleuthApp
 
     settings = load_settings(args.config, rules=args.rules)
-    return SleuthApp(Sleuth(settings), Path(args.path), keymap=settings.keymap)
+    return SleuthApp(Sleuth(settings), root or Path(args.path), keymap=settings.keymap, fleet=fleet)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if getattr(args, "fleet", None) is not None:
+        return _run_fleet(args)
     if not Path(args.path).exists():
         print(f"{args.path}: no such file or directory", file=sys.stderr)
         return USAGE
     build_app(args).run()
+    return OK
+
+
+def _run_fleet(args: argparse.Namespace) -> int:
+    """The fleet watched on threads while the app runs; the incidents list shows the watcher's files."""
+    from sleuth import Sleuth, load_settings
+
+    app = Sleuth(load_settings(args.config, rules=args.rules))
+    spool = app.watch_spool()
+    runner = app.watcher(app.watch_targets(fleet=args.fleet), spool, app.notifier(None))
+    runner.start()
+    try:
+        build_app(args, fleet=runner, root=spool.incidents).run()
+    finally:
+        runner.stop()
+        runner.join()
+        app.history.close()
     return OK
