@@ -167,10 +167,12 @@ def test_sigterm_stops_a_batch_keeping_every_finished_line(tmp_path: Path, jobs:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stderr is not None
     first = proc.stdout.readline()  # the batch is under way
     proc.send_signal(signal.SIGTERM)
-    rest, err = proc.communicate(timeout=60)
+    rest = proc.stdout.read()  # through the same buffer as the first line (communicate() would skip it)
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
     lines = [first, *rest.splitlines()]
     assert proc.returncode == 128 + signal.SIGTERM
     records = [json.loads(line) for line in lines if line.strip()]

@@ -216,20 +216,46 @@ def signal_exit_code(signum: int) -> int:
     return 128 + signum
 
 
+class StopRequests:
+    """The stop signals received so far; ``deferred()`` holds them off while something must finish whole."""
+
+    def __init__(self, *, defer: bool) -> None:
+        self.received: list[int] = []
+        self.defer = defer
+
+    def __bool__(self) -> bool:
+        return bool(self.received)
+
+    def __getitem__(self, index: int) -> int:
+        return self.received[index]
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A signal arriving inside the block stops the work only once the block is done (a line is
+        printed whole, a file written whole)."""
+        before, self.defer = self.defer, True
+        try:
+            yield
+        finally:
+            self.defer = before
+        if self.received and not before:
+            raise Stopped(self.received[0])
+
+
 @contextlib.contextmanager
-def stop_signals(*, defer: bool = False) -> Iterator[list[int]]:
-    """Ctrl-C, SIGTERM and SIGHUP, caught; the list gets each one that arrives.
+def stop_signals(*, defer: bool = False) -> Iterator[StopRequests]:
+    """Ctrl-C, SIGTERM and SIGHUP, caught and recorded.
 
     They stop the work in hand (``Stopped``, on which a capture keeps what it
-    sampled and a batch what it finished); with ``defer``, while a file is
-    written, they only wait until it is complete. A signal the caller set to be
-    ignored (``nohup``) stays ignored.
+    sampled and a batch what it finished); with ``defer``, or inside
+    ``deferred()``, they only wait until what is being written is complete. A
+    signal the caller set to be ignored (``nohup``) stays ignored.
     """
-    received: list[int] = []
+    requests = StopRequests(defer=defer)
 
     def caught(signum: int, _frame: FrameType | None) -> None:
-        received.append(signum)
-        if not defer:
+        requests.received.append(signum)
+        if not requests.defer:
             raise Stopped(signum)
 
     previous = {}
@@ -237,7 +263,7 @@ def stop_signals(*, defer: bool = False) -> Iterator[list[int]]:
         if signal.getsignal(sig) is not signal.SIG_IGN:
             previous[sig] = signal.signal(sig, caught)
     try:
-        yield received
+        yield requests
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -128,7 +128,7 @@ def _diagnose_files(
     printer = _Printer(app, args.format)
     record = recording(app, args)
     done = failed = 0
-    with progress(len(paths), "diagnosing") as tick, stop_signals():
+    with progress(len(paths), "diagnosing") as tick, stop_signals() as stops:
         try:
             keep = args.format == "markdown" or record  # the signals are shown, or signed into the history
             for outcome in app.diagnose_files(paths, options, jobs=args.jobs, signals=keep):
@@ -137,16 +137,17 @@ def _diagnose_files(
                     failed += 1
                     print(outcome.error, file=sys.stderr)
                     continue
-                try:
-                    printer.show(outcome.diagnosis)
-                except Exception as exc:  # one report that cannot be drawn must not end the batch
-                    failed += 1
-                    print(f"{outcome.path}: cannot show the diagnosis: {one_line(exc)}", file=sys.stderr)
-                    continue
-                done += 1
-                _trace(trace, outcome.diagnosis)
-                if record:
-                    app.record(outcome.diagnosis, path=outcome.path, rules=options.rules)
+                with stops.deferred():  # a line is printed whole, and counted with its trace
+                    try:
+                        printer.show(outcome.diagnosis)
+                    except Exception as exc:  # one report that cannot be drawn must not end the batch
+                        failed += 1
+                        print(f"{outcome.path}: cannot show the diagnosis: {one_line(exc)}", file=sys.stderr)
+                        continue
+                    done += 1
+                    _trace(trace, outcome.diagnosis)
+                    if record:
+                        app.record(outcome.diagnosis, path=outcome.path, rules=options.rules)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP from a service manager (Stopped)
             sys.stdout.flush()
             print(f"interrupted: {done} of {len(paths)} diagnosed, {failed} failed", file=sys.stderr)
