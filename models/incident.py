@@ -207,7 +207,9 @@ class Incident(_Strict):
                 continue
             if self.timestamps is None:
                 if m.values:
-                    raise ValueError(f"metrics.{i}.timestamps: missing, and the incident has no shared timestamps")
+                    raise ValueError(
+                        f"metrics.{i}.timestamps: missing, and the incident has no shared timestamps"
+                    )
                 continue
             if len(self.timestamps) != len(m.values):
                 raise ValueError(

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -115,8 +115,13 @@ def fact_message(fact: Fact, fid: int, sid: str, keys: frozenset[str] | None = N
     message: dict[str, Any] = {"sid": sid, "fid": fid, "kind": token(fact.kind), "name": token(fact.name)}
     if keys is None or "certainty" in keys:
         message["certainty"] = fact.certainty
-    for key, value in fact.attrs.items():
-        if key == "certainty":  # the fact's own certainty is what a `certainty` test means
+    if keys is None:
+        chosen: Iterable[tuple[str, Any]] = fact.attrs.items()
+    else:
+        # a ruleset reads a few of a fact's attributes: look those up rather than type every one
+        chosen = ((typed[2:], fact.attrs.get(typed[2:])) for typed in keys if typed[1:2] == "_")
+    for key, value in chosen:
+        if key == "certainty" or value is None:  # the fact's own certainty is what a test means
             continue
         typed = attr_key(key, value)
         if keys is None or typed in keys:

@@ -17,6 +17,7 @@ from rules.signals import SignalSet, extract_signals
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
 
+
 @dataclass(frozen=True)
 class IncidentFacts:
     signals: SignalSet

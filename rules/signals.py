@@ -21,7 +21,6 @@ Everything is computed on one (metrics x samples) matrix so ~100 metrics of
 
 from __future__ import annotations
 
-import math
 import re
 import weakref
 from collections.abc import Sequence
@@ -64,7 +63,11 @@ MAX_PARTS = 2
 MIN_REVEALED = 3
 # Beyond this many noise units a move is a move: one wild metric must not pick the part alone.
 PART_SCORE_CLIP = 10.0
+# A part reveals a metric the whole window moved too when it moved it this many times as far.
+PART_FURTHER = 2.0
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+# The largest power of ten a double holds exactly.
+EXACT_POWER = 22
 # Headroom metrics (idle CPU, free memory) at 100 % are the opposite of saturated.
 _HEADROOM_WORDS = ("idle", "free", "available")
 
@@ -176,7 +179,9 @@ def _extract_signals(
             return SignalSet(facts, where, True, skipped, [], checked)
     votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
     measured = _measure_windows(values, spans, votes)
-    compared = [_compare(grouped, moves) for _, moves in measured]
+    # the main window's facts are the diagnosis' own, every metric; another window's serve its rules
+    # (the graph ranks on each metric's strongest move, and the main window holds every metric)
+    compared = [_compare(grouped, moves, None if k == 0 else votes) for k, (_, moves) in enumerate(measured)]
     facts, skipped = compared[0]
     where = labelled if labelled is not None else _time_window(grid, spans[0])
     out = [WindowSignals(where, facts)] + [
@@ -212,27 +217,43 @@ def _measure_windows(
     own part, and would be averaged away over the union.
     """
     out: list[tuple[tuple[int, int], _Moves]] = []
+    normal = _normal(values, spans)
     for lo, hi in spans:
-        whole = _measure(values, lo, hi, spans)
+        whole = _measure(values, lo, hi, normal)
         out.append(((lo, hi), whole))
         revealed = _moved(whole)
-        if votes is not None:
-            revealed |= ~np.tile(votes, 3)
+        # every metric says whether a second cause shows in a part; a part is worth measuring
+        # only when some metric a rule reads is among those it reveals
+        read = np.ones_like(revealed) if votes is None else np.tile(votes, 3)
+        # how far each metric moved where it was measured: a part that moves a metric several
+        # times as far as the whole window did shows a cause the window's median dilutes
+        shown = _strength(whole.score)
         picked = 0
         candidates = [(a, b + 1) for a, b in window.sub_windows(values, lo, hi - 1)]
         scored = [(span, *_part_moved(values, span, whole)) for span in candidates]
         while picked < MAX_PARTS and scored:
             # most metrics newly moved; among as many, where they moved furthest; then the tightest
-            news = [(moved & ~revealed, strength, span) for span, moved, strength in scored]
-            new, _, span = max(
+            news = [
+                (moved & (~revealed | (strength >= PART_FURTHER * shown)), strength, span)
+                for span, moved, strength in scored
+            ]
+            new, strength, span = max(
                 news, key=lambda n: (int(n[0].sum()), float(n[1][n[0]].sum()), n[2][0] - n[2][1])
             )
-            if int(new.sum()) < MIN_REVEALED:
+            if int(new.sum()) < MIN_REVEALED or not bool((new & read).any()):
                 break
-            out.append((span, _measure(values, *span, spans)))
+            out.append((span, _measure(values, *span, normal)))
             revealed |= new
+            shown = np.maximum(shown, strength)
             picked += 1
             scored = [entry for entry in scored if entry[0] != span]
+    return out
+
+
+def _strength(score: Vector) -> Vector:
+    """Each metric's move in noise units, clipped, for the up and down entries of ``_moved``."""
+    size = np.minimum(np.nan_to_num(np.abs(score)), PART_SCORE_CLIP)
+    out: Vector = np.concatenate([size, size, np.full_like(size, np.inf)])
     return out
 
 
@@ -248,8 +269,8 @@ def _part_moved(values: Matrix, span: tuple[int, int], whole: _Moves) -> tuple[N
     delta = median - whole.baseline
     rel = np.abs(delta) / np.maximum.reduce([np.abs(whole.baseline), np.abs(median), whole.floor])
     score = delta / whole.sigma
-    size = np.minimum(np.nan_to_num(np.abs(score)), PART_SCORE_CLIP)
-    strength: Vector = np.concatenate([size, size, np.zeros_like(size)])
+    strength = _strength(score)
+    strength[2 * score.size :] = 0.0
     return _signed_moves(delta, score, rel), strength
 
 
@@ -441,29 +462,48 @@ class _Moves:
     floor: Vector
 
 
-def _measure(values: Matrix, lo: int, hi: int, windows: Sequence[tuple[int, int]] = ()) -> _Moves:
-    """Anomaly (columns lo..hi-1) against the baseline (outside every window) for every metric at once."""
-    inside = values[:, lo:hi]
-    if len(windows) <= 1:
-        outside = np.concatenate([values[:, :lo], values[:, hi:]], axis=1)
-    else:
-        normal = np.ones(values.shape[1], dtype=bool)
-        for a, b in windows:
-            normal[a:b] = False
-        outside = values[:, normal]
-    n_in = stats.row_count(inside)
+@dataclass(frozen=True)
+class _Normal:
+    """What every window of one incident is measured against: the samples outside every window."""
+
+    n_out: NDArray[np.int64]
+    baseline: Vector
+    mad: Vector
+    typical: Vector
+    """Each series' typical magnitude (a high quantile of its absolute values, the windows
+    included), robust to a few wild samples: a counter reset must not flatten every score."""
+
+
+def _normal(values: Matrix, windows: Sequence[tuple[int, int]]) -> _Normal:
+    """The samples outside every window (columns [lo, hi) each), measured once for all of them."""
+    normal = np.ones(values.shape[1], dtype=bool)
+    for a, b in windows:
+        normal[a:b] = False
+    outside = values[:, normal]
     baseline = stats.row_median(outside)
+    return _Normal(
+        n_out=stats.row_count(outside),
+        baseline=baseline,
+        mad=stats.row_mad(outside, baseline),
+        typical=stats.row_quantile(np.abs(values), SCALE_QUANTILE),
+    )
+
+
+def _measure(values: Matrix, lo: int, hi: int, normal: _Normal | None = None) -> _Moves:
+    """Anomaly (columns lo..hi-1) against the baseline (outside every window) for every metric at once.
+
+    ``normal`` is the incident's (``_normal``); by default the samples outside [lo, hi).
+    """
+    if normal is None:
+        normal = _normal(values, [(lo, hi)])
+    inside = values[:, lo:hi]
+    baseline, mad = normal.baseline, normal.mad
+    n_in = stats.row_count(inside)
     anomaly = stats.row_median(inside)
-    mad = stats.row_mad(outside, baseline)
     peak = stats.row_extreme(inside, largest=True)
     trough = stats.row_extreme(inside, largest=False)
-    # The series' typical magnitude, robust to a few wild samples (a counter reset must not
-    # flatten every score); including both medians bounds the ratio at 100 when the baseline is 0.
-    scale = np.nan_to_num(
-        np.maximum.reduce(
-            [stats.row_quantile(np.abs(values), SCALE_QUANTILE), np.abs(baseline), np.abs(anomaly)]
-        )
-    )
+    # including both medians bounds the ratio at 100 when the baseline is 0
+    scale = np.nan_to_num(np.maximum.reduce([normal.typical, np.abs(baseline), np.abs(anomaly)]))
     floor = 0.01 * scale + 1e-9
     sigma = np.maximum.reduce([stats.MAD_TO_SIGMA * np.nan_to_num(mad), 0.01 * np.abs(baseline), floor])
     delta = anomaly - baseline
@@ -479,7 +519,7 @@ def _measure(values: Matrix, lo: int, hi: int, windows: Sequence[tuple[int, int]
 
     return _Moves(
         n_in=n_in,
-        n_out=stats.row_count(outside),
+        n_out=normal.n_out,
         baseline=baseline,
         anomaly=anomaly,
         peak=peak,
@@ -499,26 +539,32 @@ def _measure(values: Matrix, lo: int, hi: int, windows: Sequence[tuple[int, int]
     )
 
 
-def _compare(grouped: _Grouped, moves: _Moves) -> tuple[list[Fact], list[str]]:
+def _compare(
+    grouped: _Grouped, moves: _Moves, rows: NDArray[np.bool_] | None = None
+) -> tuple[list[Fact], list[str]]:
+    """The signal facts of one window: every metric, or those ``rows`` marks."""
     facts: list[Fact] = []
     skipped: list[str] = []
     directions, shapes, confidence = _classify(moves, grouped)
     # Python floats, not numpy scalars: ~100 facts per window are built one attribute at a time.
-    baseline, anomaly, delta = moves.baseline.tolist(), moves.anomaly.tolist(), moves.delta.tolist()
-    ratio, score, peak = moves.ratio.tolist(), moves.score.tolist(), moves.peak.tolist()
-    n_in, n_out, conf = moves.n_in.tolist(), moves.n_out.tolist(), confidence.tolist()
-    for i, metric_id in enumerate(grouped.ids):
+    baseline, anomaly, delta = _sig4(moves.baseline), _sig4(moves.anomaly), _sig4(moves.delta)
+    ratio, score, peak = _sig4(moves.ratio), _sig4(moves.score), _sig4(moves.peak)
+    n_in, n_out = moves.n_in.tolist(), moves.n_out.tolist()
+    conf = np.round(confidence, 4).tolist()
+    picked = range(len(grouped.ids)) if rows is None else np.flatnonzero(rows).tolist()
+    for i in picked:
+        metric_id = grouped.ids[i]
         if n_in[i] < MIN_INSIDE or n_out[i] < MIN_OUTSIDE:
             skipped.append(f"{metric_id}: {n_in[i]} samples inside and {n_out[i]} outside the window")
             continue
         attrs: dict[str, float | str | bool] = {
-            "baseline": _r(baseline[i]),
-            "anomaly": _r(anomaly[i]),
-            "delta": _r(delta[i]),
-            "ratio": _r(ratio[i]),
-            "score": _r(score[i]),
-            "peak": _r(peak[i]),
-            "confidence": round(conf[i], 4),
+            "baseline": baseline[i],
+            "anomaly": anomaly[i],
+            "delta": delta[i],
+            "ratio": ratio[i],
+            "score": score[i],
+            "peak": peak[i],
+            "confidence": conf[i],
             "shape": shapes[i],
             "direction": directions[i],
         }
@@ -577,10 +623,31 @@ def _support(share: Vector) -> Vector:
     return out
 
 
-def _r(x: float) -> float:
-    """Four significant digits: enough for rules, stable for explanations and snapshots."""
-    v = float(x)
-    return float(f"{v:.4g}") if math.isfinite(v) else 0.0
+def _sig4(values: Vector) -> list[float]:
+    """Four significant digits (0 for a value that is not finite): enough for rules, stable for
+    explanations and snapshots; the whole vector at once, not one formatted string per value."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        finite = np.isfinite(values) & (values != 0.0)
+        safe = np.where(finite, values, 1.0)
+        digits = 3.0 - np.floor(np.log10(np.abs(safe)))
+        # scale by an exact power of ten, round, and undo it the same exact way
+        up = np.where(digits >= 0.0, 10.0 ** np.maximum(digits, 0.0), 1.0)
+        down = np.where(digits < 0.0, 10.0 ** np.maximum(-digits, 0.0), 1.0)
+        scaled = safe * up / down
+        whole = np.round(scaled)
+        rounded = whole * down / up
+        # the decimal text decides what the binary product cannot: a value next to a tie
+        # (0.88715 is just below one), a fifth digit carried in (9999.7), or a power of ten
+        # beyond 1e22, which is not an exact double
+        unsure = (
+            (np.abs(np.abs(scaled - np.trunc(scaled)) - 0.5) < 1e-6)
+            | (np.abs(whole) >= 1e4)
+            | (np.abs(digits) > EXACT_POWER)
+        )
+    out: list[float] = np.where(finite, rounded, 0.0).tolist()
+    for i in np.flatnonzero(finite & unsure).tolist():
+        out[i] = float(f"{float(values[i]):.4g}")
+    return out
 
 
 def _describe(metric_id: str, a: dict[str, float | str | bool], unit: str) -> str:

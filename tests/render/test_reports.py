@@ -55,7 +55,7 @@ def test_table_streams_one_row_per_incident(lock: Diagnosis) -> None:
         "-" * 75,
     ]
     assert table_row(lock) == (
-        "rds-pg-lock-contention           rules          26.2 ms  idle_in_transaction (0.85), lock_contention (0.80)"
+        "rds-pg-lock-contention           rules          26.2 ms  idle_in_transaction (0.99), lock_contention (0.98)"
     )
 
 
@@ -63,14 +63,14 @@ def test_how_names_units_and_local_time(app: Sleuth, lock: Diagnosis, cet: None)
     lines = how_text(lock, metric_units(app, [lock])).splitlines()
     assert lines[:5] == [
         "rds-pg-lock-contention: rules, window 2025-11-23 13:20:50 – 13:25:40 CET (290 s), given, 26.2 ms",
-        "1. Sessions idle in transaction (idle_in_transaction): certainty 0.85, score 0.55, graph coverage 30%, "
+        "1. Sessions idle in transaction (idle_in_transaction): certainty 0.99, score 0.55, graph coverage 30%, "
         "from rules",
         "  evidence:",
         f"    {LOCK_WAITS}",
         "  how:",
     ]
     second = lines.index(
-        "2. Lock contention (lock_contention): certainty 0.80, score 0.51, graph coverage 38%, from rules"
+        "2. Lock contention (lock_contention): certainty 0.98, score 0.51, graph coverage 38%, from rules"
     )
     assert lines[second + 1 : second + 6] == [
         "  evidence:",
@@ -93,11 +93,15 @@ def test_markdown_report_of_a_compound_incident(app: Sleuth, lock: Diagnosis, ce
     )
     assert rest.startswith(
         "Sessions idle in transaction (`idle_in_transaction`)\n\n"
-        "Certainty 0.85, score 0.55, graph coverage 30%, from rules.\n\n"
+        "Certainty 0.99, score 0.55, graph coverage 30%, from rules.\n\n"
         f"Evidence:\n\n- {LOCK_WAITS.replace('lock_waits', '`lock_waits`', 1)}\n\n"
         "How:\n\n"
         "- rule `pg_blocker_idle_in_transaction` [postgres] on lock_waits ⇒ cause `idle_in_transaction` "
         "(premise 1.00 → 0.85)\n\n"
+        "Blamed:\n\n"
+        "- statement `UPDATE inventory SET reserved = reserved + $1 WHERE sku = $2` on `inventory`: "
+        "`UPDATE inventory SET reserved = reserved + $1 WHERE sku = $2`\n"
+        "- table `inventory` (count=6, sessions_waiting=6, max_wait_s=35 s, blockers=1)\n\n"
         "Remediation:\n\n"
         "1. **Time out idle transactions** (low risk) — Set idle_in_transaction_session_timeout (PostgreSQL)"
     )
@@ -173,7 +177,9 @@ def test_json_record_keeps_its_keys(lock: Diagnosis) -> None:
         "rules",
         "remediations",
         "subjects",
+        "window",
     ]
+    assert record["causes"][0]["window"] == {"start": 1763900450.0, "end": 1763900740.0}
     assert json_record(lock.model_copy(update={"errors": ["x"]}))["errors"] == ["x"]
 
 

@@ -108,7 +108,9 @@ def test_bad_options_are_usage_errors_before_any_work(app: Sleuth, rules: Path) 
 
 def test_rule_files_that_do_not_load_are_a_usage_error_with_every_problem(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
-    broken.write_text(PACK.replace("certainty: 0.9", "certainty: 9").replace("certainty: 0.8", "certainty: 8"))
+    broken.write_text(
+        PACK.replace("certainty: 0.9", "certainty: 9").replace("certainty: 0.8", "certainty: 8")
+    )
     app = Sleuth(Settings(graph=[TINY_GRAPH], rules=[broken]))
     with pytest.raises(UsageError) as err:
         app.book()
@@ -119,7 +121,9 @@ def test_rule_files_that_do_not_load_are_a_usage_error_with_every_problem(tmp_pa
 
 def test_a_broken_graph_file_is_a_usage_error(tmp_path: Path) -> None:
     graph = tmp_path / "graph.yaml"
-    graph.write_text(TINY_GRAPH.read_text().replace("produces: {s_lat: 0.6, s_cpu: 0.9}", "produces: {s_nope: 0.6}"))
+    graph.write_text(
+        TINY_GRAPH.read_text().replace("produces: {s_lat: 0.6, s_cpu: 0.9}", "produces: {s_nope: 0.6}")
+    )
     with pytest.raises(UsageError) as err:
         _ = Sleuth(Settings(graph=[graph])).graph
     assert str(err.value).startswith(f"{graph}:")

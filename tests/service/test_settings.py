@@ -48,7 +48,12 @@ def test_file_then_environment_then_flags(tmp_path: Path, monkeypatch: pytest.Mo
         "[planner.budget]\nsteps = 3\n",
     )
     cfg = load_settings(path).planner
-    assert (cfg.backend, cfg.base_url, cfg.threads, cfg.budget.steps) == ("openai", "http://gpu:8000/v1", 4, 3)
+    assert (cfg.backend, cfg.base_url, cfg.threads, cfg.budget.steps) == (
+        "openai",
+        "http://gpu:8000/v1",
+        4,
+        3,
+    )
     assert isinstance(make_model(cfg), OpenAIHTTPModel)
     monkeypatch.setenv("SLEUTH_PLANNER__THREADS", "3")
     assert load_settings(path).planner.threads == 3
@@ -90,7 +95,10 @@ def test_an_environment_error_names_the_variable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SLEUTH_MAX_FILE_MB", "lots")
     with pytest.raises(SettingsError) as err:
         load_settings()
-    assert str(err.value) == "$SLEUTH_MAX_FILE_MB: Input should be a valid number, unable to parse string as a number"
+    assert (
+        str(err.value)
+        == "$SLEUTH_MAX_FILE_MB: Input should be a valid number, unable to parse string as a number"
+    )
 
 
 def test_a_keymap_entry_must_name_keys(tmp_path: Path) -> None:
