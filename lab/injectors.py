@@ -35,8 +35,9 @@ def _oltp(conn: Any, stop: threading.Event) -> None:
         run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(1, 100),))
 
 
-def background(dsn: Dsn) -> Injector:
-    return Injector(dsn, "background", [_oltp, _oltp])
+def background(dsn: Dsn, max_seconds: float = MAX_SECONDS) -> Injector:
+    """The steady workload; a watcher's soak test runs it longer than an anomaly may last."""
+    return Injector(dsn, "background", [_oltp, _oltp], max_seconds=max_seconds)
 
 
 # -- the anomalies -------------------------------------------------------------------------------

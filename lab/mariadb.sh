@@ -32,7 +32,9 @@ my_start() {
         --auth-root-authentication-method=normal --skip-test-db >"$MY_DIR/install.log" 2>&1 \
         || { cat "$MY_DIR/install.log" >&2; lab_die "mariadb-install-db failed"; }
     fi
-    local port; port="$(lab_free_port)"
+    local port
+    # A restart keeps the port, so a watcher's DSN still reaches the server when it is back.
+    if [ "${LAB_REUSE_PORT:-0}" = 1 ] && [ -f "$MY_PORT_FILE" ]; then port="$(cat "$MY_PORT_FILE")"; else port="$(lab_free_port)"; fi
     echo "$port" >"$MY_PORT_FILE"
     local user_opt=()
     if [ "$(id -u)" = "0" ]; then user_opt=(--user="$LAB_RUN_AS_MY"); fi
@@ -84,7 +86,8 @@ my_dsns() {
 case "${1:-}" in
   start) my_start; my_dsns ;;
   stop) my_stop ;;
+  restart) my_stop; LAB_REUSE_PORT=1 my_start; my_dsns ;;
   clean) my_stop; rm -rf "$MY_DIR" ;;
   dsn) my_dsns ;;
-  *) lab_die "usage: mariadb.sh start|stop|clean|dsn" ;;
+  *) lab_die "usage: mariadb.sh start|stop|restart|clean|dsn" ;;
 esac

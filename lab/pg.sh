@@ -47,7 +47,9 @@ synchronous_commit = off
 full_page_writes = off
 CONF
     fi
-    local port; port="$(lab_free_port)"
+    local port
+    # A restart keeps the port, so a watcher's DSN still reaches the server when it is back.
+    if [ "${LAB_REUSE_PORT:-0}" = 1 ] && [ -f "$PG_PORT_FILE" ]; then port="$(cat "$PG_PORT_FILE")"; else port="$(lab_free_port)"; fi
     echo "$port" >"$PG_PORT_FILE"
     lab_as "$LAB_RUN_AS_PG" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DIR/server.log" -o "-p $port" -w -t 60 start >/dev/null \
       || { tail -20 "$PG_DIR/server.log" >&2; lab_die "postgres did not start"; }
@@ -93,7 +95,8 @@ pg_dsns() {
 case "${1:-}" in
   start) pg_start; pg_dsns ;;
   stop) pg_stop ;;
+  restart) pg_stop; LAB_REUSE_PORT=1 pg_start; pg_dsns ;;
   clean) pg_stop; rm -rf "$PG_DIR" ;;
   dsn) pg_dsns ;;
-  *) lab_die "usage: pg.sh start|stop|clean|dsn" ;;
+  *) lab_die "usage: pg.sh start|stop|restart|clean|dsn" ;;
 esac

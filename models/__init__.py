@@ -21,6 +21,7 @@ from models.diagnosis import (
     WhyNot,
 )
 from models.facts import SIGNAL_NUMERIC_FIELDS, SIGNAL_STRING_FIELDS, Direction, Fact, Shape
+from models.fleet import Fleet, FleetServer, WatchTuning
 from models.incident import (
     SCHEMA_VERSION,
     Engine,
@@ -65,6 +66,8 @@ __all__ = [
     "Event",
     "Evidence",
     "Fact",
+    "Fleet",
+    "FleetServer",
     "HealthCheck",
     "Incident",
     "IndexInfo",
@@ -96,6 +99,7 @@ __all__ = [
     "TimeWindow",
     "ToolResult",
     "TraceEvent",
+    "WatchTuning",
     "When",
     "WhyNot",
     "json_schema",

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from models.diagnosis import Diagnosis
+from models.fleet import Fleet
 from models.incident import Incident
 from models.planning import Plan
 from models.rulespec import RulePack
@@ -16,6 +17,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "rules": RulePack,
     "diagnosis": Diagnosis,
     "plan": Plan,
+    "fleet": Fleet,
 }
 
 

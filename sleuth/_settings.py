@@ -30,6 +30,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from models.fleet import WatchTuning
 from planner.config import PlannerConfig
 
 CONFIG_ENV = "SLEUTH_CONFIG"
@@ -68,6 +69,32 @@ class HistorySettings(BaseModel):
     )
 
 
+class WatchSettings(WatchTuning):
+    """The ``[watch]`` table: how ``sleuth watch`` samples (a fleet file may override it per server),
+    where it keeps incidents and its state, and whom it tells."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    notify: list[SecretStr] = Field(
+        default_factory=list,
+        description="Apprise URLs (slack://..., mailto://..., json://...); they carry tokens, so prefer "
+        "$SLEUTH_WATCH__NOTIFY='[\"slack://...\"]'",
+    )
+    hook: list[str] = Field(
+        default_factory=list,
+        description="a command run per notification, as argv (never through a shell); the event is on "
+        "its stdin as JSON and in SLEUTH_EVENT_* variables",
+    )
+    per_server_per_hour: int = Field(default=12, ge=1, le=3600, description="notifications per server")
+    fleet_per_hour: int = Field(default=60, ge=1, le=36000, description="notifications for the whole fleet")
+    incidents_dir: Path | None = Field(
+        default=None, description="incident files of the watcher (default: watch/incidents in the data dir)"
+    )
+    state_dir: Path | None = Field(
+        default=None, description="the watcher's state (default: watch/state in the user data directory)"
+    )
+
+
 class Settings(BaseSettings):
     """Everything a user may configure; each command reads only the part it needs."""
 
@@ -95,6 +122,7 @@ class Settings(BaseSettings):
         default=None, description="live server to collect from (prefer $SLEUTH_DSN)"
     )
     history: HistorySettings = Field(default_factory=HistorySettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     @field_validator("keymap")
     @classmethod

@@ -6,6 +6,7 @@ clock, so a clock step during the capture cannot make a series go backwards.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -43,21 +44,39 @@ class SystemClock:
         time.sleep(seconds)
 
 
-def open_collector(dsn: Dsn, *, mask_literals: bool = True) -> Collector:
+def open_collector(
+    dsn: Dsn, *, mask_literals: bool = True, statement_timeout_ms: int | None = None
+) -> Collector:
     """The collector for the DSN's engine family (postgresql:// or mysql:// / mariadb://).
 
     Drivers are imported here, not at module import, so commands that never touch a live
     server (``sleuth diagnose FILE``) do not pay for loading psycopg and PyMySQL.
     ``mask_literals=False`` keeps the literals of the statement texts the server shows (lock
     waiters and blockers); by default they are replaced by ``?`` before anything is stored.
+    ``statement_timeout_ms`` bounds each catalogue query tighter than the sessions' default, for
+    a watcher sampling every second that must not stall behind one slow catalogue read.
     """
     if dsn.family == "postgres":
         from sources.live.postgres import PostgresCollector
+        from sources.live.postgres.session import PgSession
 
-        return PostgresCollector(dsn, mask_literals=mask_literals)
+        if statement_timeout_ms is None:
+            return PostgresCollector(dsn, mask_literals=mask_literals)
+        return PostgresCollector(
+            dsn,
+            mask_literals=mask_literals,
+            session_factory=functools.partial(PgSession, statement_timeout_ms=statement_timeout_ms),
+        )
     from sources.live.mysql import MySqlCollector
+    from sources.live.mysql.session import MySqlSession
 
-    return MySqlCollector(dsn, mask_literals=mask_literals)
+    if statement_timeout_ms is None:
+        return MySqlCollector(dsn, mask_literals=mask_literals)
+    return MySqlCollector(
+        dsn,
+        mask_literals=mask_literals,
+        session_factory=functools.partial(MySqlSession, statement_timeout_ms=statement_timeout_ms),
+    )
 
 
 # Each snapshot runs a few dozen catalogue queries (docs/LIVE.md): below 100 ms the capture would

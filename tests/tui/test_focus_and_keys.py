@@ -46,7 +46,7 @@ async def test_every_key_of_the_incident_screen_is_on_screen_at_80_columns(root:
         assert drawn == [
             "esc Back  m Metrics  d Diagnosis  p Planner  s Start planner  w Why not…",
             "y Confirm cause  n Reject cause  x Export  / Filter metrics │ i Incidents",
-            "g Graph  r Rules  b Batch  ? Help  ^t Theme  q Quit  ^p Palette",
+            "g Graph  r Rules  b Batch  f Fleet  ? Help  ^t Theme  q Quit  ^p Palette",
         ]
         # all of them inside the terminal, above nothing
         assert hints.region.bottom == 24 and hints.region.height == 3

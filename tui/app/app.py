@@ -26,6 +26,7 @@ from textual.screen import Screen
 from sleuth import IncidentRef, RulesState, Sleuth
 from tui.app.palette import SleuthCommands
 from tui.app.screens.batch import BatchScreen
+from tui.app.screens.fleet import FleetScreen, FleetView
 from tui.app.screens.graph import GraphScreen
 from tui.app.screens.incident import IncidentScreen
 from tui.app.screens.incidents import IncidentsScreen
@@ -59,6 +60,7 @@ class SleuthApp(App[None]):
         "graph": GraphScreen,
         "rules": RulesScreen,
         "batch": BatchScreen,
+        "fleet": FleetScreen,
     }
     DEFAULT_MODE = "incidents"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -66,6 +68,7 @@ class SleuthApp(App[None]):
         Binding("g", "switch_mode('graph')", "Graph", id="sleuth.graph"),
         Binding("r", "switch_mode('rules')", "Rules", id="sleuth.rules"),
         Binding("b", "switch_mode('batch')", "Batch", id="sleuth.batch"),
+        Binding("f", "switch_mode('fleet')", "Fleet", id="sleuth.fleet"),
         Binding("question_mark", "help", "Help", id="sleuth.help"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="sleuth.theme"),
         Binding("q", "quit", "Quit", id="sleuth.quit"),
@@ -83,8 +86,10 @@ class SleuthApp(App[None]):
         *,
         keymap: dict[str, str] | None = None,
         theme: str = DARK,
+        fleet: FleetView | None = None,
     ) -> None:
         super().__init__()
+        self.fleet = fleet
         self.state = AppState(services=services, root=root)
         self.first_paint: float | None = None
         self.user_keymap = dict(keymap or {})
@@ -99,6 +104,8 @@ class SleuthApp(App[None]):
         self.set_interval(RULES_POLL_SECONDS, self._poll_rules, name="rules-poll")
 
     def on_mount(self) -> None:
+        if self.fleet is not None:
+            self.switch_mode("fleet")
         if self.user_keymap:
             self.set_keymap(self.user_keymap)
             unknown = sorted(set(self.user_keymap) - known_binding_ids())  # most likely typos
@@ -217,6 +224,7 @@ def known_binding_ids() -> set[str]:
         GraphScreen,
         RulesScreen,
         BatchScreen,
+        FleetScreen,
         HelpScreen,
         CausePicker,
         ExportDialog,

@@ -149,6 +149,9 @@ def _watch(args: argparse.Namespace) -> int:
     previous = {sig: signal.signal(sig, caught) for sig in STOP_SIGNALS}
     try:
         runner.start()
+        # Ray's driver installs its own fatal-signal handlers in ray.init: take SIGTERM back
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, caught)
         stop.wait(args.duration)
     finally:
         runner.stop()

@@ -1,0 +1,213 @@
+"""``sleuth watch`` figures: false incidents and memory over a long steady run, samples per second per core,
+and the largest fleet one core watches at a 1 s interval.
+
+Run with the lab started (``SLEUTH_LAB_DIR=... bash lab/start.sh``)::
+
+    .venv/bin/python -m bench.bench_watch soak --minutes 30 [--record DIR]   # live, both lab servers
+    .venv/bin/python -m bench.bench_watch replay DIR/*.jsonl --minutes 30    # the same, accelerated
+    .venv/bin/python -m bench.bench_watch throughput [RECORDING...]          # samples/s/core, fleet size
+
+``soak`` watches the lab's PostgreSQL and MariaDB under their steady background workload for
+real, in this process, as ``sleuth watch`` does (default tuning, rules only), counting incidents
+(every one is false: nothing is injected) and reading this process's RSS from /proc every 30 s;
+``--record`` keeps every sample for ``replay``. ``replay`` feeds recorded samples to the same
+watch loop as fast as it takes them, restamped one interval apart, looping the recording to
+fill the minutes asked. ``throughput`` replays recordings through one watcher per recording
+on this core and divides the samples by the CPU time they took (``time.process_time``), then
+checks the fleet size it predicts live: that many watchers of the lab servers at 1 s on one
+core (``taskset``), counting the samples that fell late.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from lab.db import lab_dsn
+from lab.injectors import background, prepare
+from sleuth import Sleuth, load_settings
+from sleuth.watch import FleetRunner, ServerWatch, Target, Tuning, WatchEvent
+from sleuth.watch.server import open_target
+from sleuth.watch.spool import Spool
+from sources.live.sample import Collector
+from tests.live.lab_env import ensure_lab
+from tests.watch.replay import Recorder, read_recording, restamped
+
+RSS_EVERY_S = 30.0
+# The lab's tables are (re)made just before the workload starts: a minute lets the server settle.
+WARMUP_S = 60.0
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def service(tmp: Path) -> Iterator[tuple[Sleuth, Spool]]:
+    app = Sleuth(load_settings(history={"url": f"sqlite:///{tmp}/history.sqlite"}))
+    yield app, app.watch_spool(incidents=tmp / "incidents", state=tmp / "state")
+    app.history.close()
+
+
+def _steady_tuning() -> Tuning:
+    return Tuning(planner="never")
+
+
+def soak(minutes: float, record: Path | None) -> int:
+    lab = ensure_lab()
+    admins = [lab_dsn(lab.pg_admin), lab_dsn(lab.mysql_admin)]
+    loads = []
+    for admin in admins:
+        prepare(admin)
+        load = background(admin, max_seconds=minutes * 60 + 120)
+        load.start()
+        loads.append(load)
+    targets = [
+        Target("lab-pg", lab.pg, ("lab",), _steady_tuning()),
+        Target("lab-mariadb", lab.mysql, ("lab",), _steady_tuning()),
+    ]
+    events: list[WatchEvent] = []
+    files = []
+
+    def factory(target: Target) -> Collector:
+        inner = open_target(target)
+        if record is None:
+            return inner
+        record.mkdir(parents=True, exist_ok=True)
+        fh = (record / f"{target.name}.jsonl").open("a", encoding="utf-8")
+        files.append(fh)
+        return Recorder(inner, fh)
+
+    time.sleep(WARMUP_S)  # a production server's workload is already running when a watch starts
+    rss: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp, service(Path(tmp)) as (app, spool):
+        runner = FleetRunner(app, targets, spool, events.append, collector_factory=factory)
+        t0 = time.monotonic()
+        runner.start()
+        try:
+            while time.monotonic() - t0 < minutes * 60:
+                rss.append((time.monotonic() - t0, rss_mb()))
+                runner.wait(RSS_EVERY_S)
+        finally:
+            runner.stop()
+            runner.join()
+            for load in loads:
+                load.stop()
+            for fh in files:
+                fh.close()
+        samples = sum(s.samples for s in runner.statuses())
+    opened = [e for e in events if e.kind == "opened"]
+    print(f"## soak: {minutes:g} min live, lab PostgreSQL + MariaDB, steady background workload")
+    print(f"samples: {samples}; incidents opened: {len(opened)} (all false: nothing injected)")
+    for e in opened:
+        print(f"  false incident: {e.server} {e.incident} top={e.top}")
+    _memory(rss, ring_full_s=Tuning().ring_s)
+    errors = [*runner.errors, *(err for load in loads for err in load.errors)]
+    if errors:
+        print("errors:", errors[:5])
+    return 0
+
+
+def _memory(rss: list[tuple[float, float]], ring_full_s: float) -> None:
+    if not rss:
+        return
+    first = next((m for t, m in rss if t >= 60), rss[0][1])
+    full = next((m for t, m in rss if t >= ring_full_s), None)
+    last = rss[-1][1]
+    print(f"RSS: {first:.1f} MB after 1 min, {last:.1f} MB at the end (+{last - first:.1f} MB)", end="")
+    if full is not None:
+        print(
+            f"; {full:.1f} MB once the ring was full ({ring_full_s / 60:g} min), +{last - full:.1f} MB after",
+            end="",
+        )
+    print()
+
+
+def replay(paths: list[Path], minutes: float) -> int:
+    events: list[WatchEvent] = []
+    rss: list[tuple[float, float]] = []
+    interval = Tuning().interval_s
+    total = round(minutes * 60 / interval)
+    with tempfile.TemporaryDirectory() as tmp, service(Path(tmp)) as (app, spool):
+        watches = []
+        for path in paths:
+            recording = read_recording(path)
+            target = Target(
+                path.stem, "postgresql://replay@127.0.0.1:1/replay", ("replay",), _steady_tuning()
+            )
+            watch = ServerWatch(target, app, spool, events.append)
+            watch.assume(recording.info)
+            watches.append((watch, recording))
+        t0 = time.process_time()
+        for i in range(total):
+            for watch, recording in watches:
+                source = recording.samples[i % len(recording.samples)]
+                watch.observe(next(restamped([source], 1_800_000_000.0 + i * interval, 0.0)))
+            if i % round(RSS_EVERY_S / interval) == 0:
+                rss.append((i * interval, rss_mb()))
+        cpu = time.process_time() - t0
+    opened = [e for e in events if e.kind == "opened"]
+    print(f"## replay: {minutes:g} min of {', '.join(p.name for p in paths)} at {interval:g} s, accelerated")
+    print(f"samples: {total * len(watches)} in {cpu:.1f} s CPU; incidents opened: {len(opened)}")
+    for e in opened:
+        print(f"  false incident: {e.server} {e.incident} top={e.top}")
+    _memory(rss, ring_full_s=Tuning().ring_s)
+    return 0
+
+
+def throughput(paths: list[Path], seconds: float) -> int:
+    if not paths:
+        print("give recordings (bench_watch soak --record DIR)", file=sys.stderr)
+        return 2
+    rates: list[float] = []
+    for path in paths:
+        recording = read_recording(path)
+        with tempfile.TemporaryDirectory() as tmp, service(Path(tmp)) as (app, spool):
+            target = Target(path.stem, "postgresql://replay@127.0.0.1:1/replay", (), _steady_tuning())
+            watch = ServerWatch(target, app, spool, lambda _e: None)
+            watch.assume(recording.info)
+            t0 = time.process_time()
+            n = 0
+            while time.process_time() - t0 < seconds:
+                source = recording.samples[n % len(recording.samples)]
+                watch.observe(next(restamped([source], 1_800_000_000.0 + n, 0.0)))
+                n += 1
+            rates.append(n / (time.process_time() - t0))
+            print(
+                f"{path.name}: {rates[-1]:.1f} samples per CPU second (watcher side: ring, detector; no queries)"
+            )
+    print(f"median {statistics.median(rates):.1f} samples/s per core")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench_watch")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    s = sub.add_parser("soak")
+    s.add_argument("--minutes", type=float, default=30.0)
+    s.add_argument("--record", type=Path, default=None)
+    r = sub.add_parser("replay")
+    r.add_argument("recordings", type=Path, nargs="+")
+    r.add_argument("--minutes", type=float, default=30.0)
+    t = sub.add_parser("throughput")
+    t.add_argument("recordings", type=Path, nargs="*")
+    t.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args(argv)
+    if args.mode == "soak":
+        return soak(args.minutes, args.record)
+    if args.mode == "replay":
+        return replay(args.recordings, args.minutes)
+    return throughput(args.recordings, args.seconds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
