@@ -154,3 +154,35 @@ def test_generation_is_reproducible_and_mixes_different_causes(seed: int) -> Non
     # the cause whose injection precedes its labelled rows gives no slice before them
     assert not any(s.id.startswith("poor_physical_design") and "before" in s.id for s in first.healthy)
     assert sum("before" in s.id for s in first.healthy) == 6
+
+
+def _with_commits(case: Incident, normal: float, inside: float) -> Incident:
+    """``case`` with a commits-per-second series: ``normal`` outside its window, ``inside`` within it."""
+    assert case.window is not None
+    t = case.metrics[0].timestamps
+    values = [inside if case.window.start <= x <= case.window.end else normal for x in t]
+    commits = MetricSeries(name="commits", unit="per_second", timestamps=t, values=values)
+    return case.model_copy(update={"metrics": [*case.metrics, commits]})
+
+
+def _commits_only(name: str) -> str | None:
+    return "commits" if name == "commits" else None
+
+
+def test_a_cause_riding_on_the_workload_leaves_no_trace_where_another_stops_the_transactions() -> None:
+    freeze = _with_commits(_case("flush_log_table", 100, (40, 69), {"cpu": -20.0}, 1), 100.0, 2.0)
+    spike = _with_commits(_case("workload_spike", 100, (30, 49), {"rate": 900.0}, 2), 100.0, 180.0)
+    out = compose([freeze, spike], [0, 5], _unit, metric_of=_commits_only)
+    # the freeze lets 2 % of the transactions run: the spike's extra clients commit nothing either
+    assert out.labels == ["flush_log_table"]
+    np.testing.assert_allclose(_values(out, "rate"), _values(freeze, "rate"))
+    assert _values(out, "commits")[50] == pytest.approx(2.0)
+
+
+def test_a_cause_riding_on_the_workload_shows_beside_one_that_lets_it_run() -> None:
+    hog = _with_commits(_case("cpu_saturation", 100, (40, 69), {"cpu": 40.0}, 1), 100.0, 100.0)
+    spike = _with_commits(_case("workload_spike", 100, (30, 49), {"rate": 900.0}, 2), 100.0, 180.0)
+    out = compose([hog, spike], [0, 5], _unit, metric_of=_commits_only)
+    assert out.labels == ["cpu_saturation", "workload_spike"]
+    # the spike's extra commits ride on a workload the hog leaves running
+    assert _values(out, "commits")[50] == pytest.approx(180.0)
