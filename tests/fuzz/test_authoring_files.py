@@ -1,5 +1,5 @@
 """Hostile YAML to every command that reads an authoring file: rules lint, rules test,
-diagnose --rules and kg check --graph.
+diagnose --rules, kg check --graph and watch --fleet.
 
 Every problem is a ``FILE:LINE:COL id: message`` line; a rule file that does not
 load is a usage error for ``diagnose`` (exit 2, nothing diagnosed) and a failed
@@ -110,3 +110,41 @@ def test_a_graph_file_with_one_hostile_part(workdir: Path, doc: Any, data: st.Da
 @given(attack=st.sampled_from(YAML_ATTACKS), prefix=st.sampled_from(["", "causes:\n  c: ", "metrics: "]))
 def test_yaml_attacks_on_graph_files(workdir: Path, attack: str, prefix: str) -> None:
     _kg_check(_file(workdir, "graph.yaml", (prefix + attack).encode("utf-8")))
+
+
+FLEET: dict[str, Any] = {
+    "defaults": {"interval": "2s", "view": "3m"},
+    "servers": [
+        {
+            "name": "orders-pg",
+            "dsn_env": "SLEUTH_FUZZ_NEVER_SET",
+            "tags": ["prod", "eu"],
+            "settings": {"interval": "500ms", "planner": "never"},
+        },
+        {"name": "billing-my", "dsn_env": "SLEUTH_FUZZ_NEVER_SET_EITHER", "tags": ["prod"]},
+    ],
+}
+
+
+def _watch_fleet(path: Path) -> None:
+    """A fleet file that loads still names unset variables, so the watch refuses before any
+    connection: every input ends in a usage error, one clear line each."""
+    state = ["--state", str(path.parent / "state"), "--incidents", str(path.parent / "incidents")]
+    result = run(["watch", "--fleet", str(path), "--for", "1s", *state])
+    lines = [line for line in result.err_lines if line.startswith("sleuth: ")]
+    unset = all(line.startswith("sleuth: ") and "is not set" in line for line in result.err_lines)
+    clear = bool(lines) and (unset or all(is_clear_yaml(line, path) for line in lines))
+    check("watch --fleet", result, {2}, clear)
+    assert not (path.parent / "state").exists()
+
+
+@FUZZ
+@given(doc=mutated(FLEET), data=st.data())
+def test_a_fleet_file_with_one_hostile_part(workdir: Path, doc: Any, data: st.DataObject) -> None:
+    _watch_fleet(_file(workdir, "fleet.yaml", data.draw(encoded(to_yaml(doc)))))
+
+
+@FUZZ
+@given(attack=st.sampled_from(YAML_ATTACKS), prefix=st.sampled_from(["", "servers:\n  - ", "defaults: "]))
+def test_yaml_attacks_on_fleet_files(workdir: Path, attack: str, prefix: str) -> None:
+    _watch_fleet(_file(workdir, "fleet.yaml", (prefix + attack).encode("utf-8")))
