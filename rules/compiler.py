@@ -75,7 +75,7 @@ class CompiledRuleset:
         property table (64 slots, open addressing) far from full.
         """
         wanted = self.keys.get((fact.kind, fact.name), frozenset())
-        return fact_message(fact, fid, sid, wanted)
+        return fact_message(fact, fid, sid, wanted, _reads(wanted))
 
 
 _BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
@@ -107,10 +107,18 @@ def attr_key(field: str, like: float | str | bool) -> str:
     return f"s_{field}" if isinstance(like, str) else f"n_{field}"
 
 
-def fact_message(fact: Fact, fid: int, sid: str, keys: frozenset[str] | None = None) -> dict[str, Any]:
+def fact_message(
+    fact: Fact,
+    fid: int,
+    sid: str,
+    keys: frozenset[str] | None = None,
+    reads: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """A fact as a durable_rules message, with only ``keys`` among its attributes when given.
 
-    ``fid`` lets actions map what they bound back to ``Fact`` objects.
+    ``fid`` lets actions map what they bound back to ``Fact`` objects; ``reads``
+    is ``_reads(keys)``, passed by callers that build many messages for one set
+    of keys.
     """
     message: dict[str, Any] = {"sid": sid, "fid": fid, "kind": token(fact.kind), "name": token(fact.name)}
     if keys is None or "certainty" in keys:
@@ -119,7 +127,8 @@ def fact_message(fact: Fact, fid: int, sid: str, keys: frozenset[str] | None = N
         chosen: Iterable[tuple[str, Any]] = fact.attrs.items()
     else:
         # a ruleset reads a few of a fact's attributes: look those up rather than type every one
-        chosen = ((typed[2:], fact.attrs.get(typed[2:])) for typed in keys if typed[1:2] == "_")
+        attrs = fact.attrs
+        chosen = ((name, attrs.get(name)) for name in (_reads(keys) if reads is None else reads))
     for key, value in chosen:
         if key == "certainty" or value is None:  # the fact's own certainty is what a test means
             continue
@@ -137,9 +146,22 @@ def encode_messages(messages: Sequence[dict[str, Any]]) -> str:
     in full; a non-finite number is dropped, which no test matches. Everything
     else goes through ``json.dumps`` in one call, the common and fast case.
     """
-    if not any(awkward_number(v) for m in messages for v in m.values()):
-        return json.dumps(list(messages), ensure_ascii=False)
+    text = json.dumps(list(messages), ensure_ascii=False)
+    # an awkward float shows in that text as its signed exponent (``e-``, ``e+``), NaN or Infinity;
+    # strings are hex digests and typed keys, and one that holds a mark only costs the careful path
+    if not any(mark in text for mark in _AWKWARD_MARKS):
+        return text
     return "[" + ",".join(_encode_object(m) for m in messages) + "]"
+
+
+# Plain substring searches: a regular expression with alternatives scans the text several times slower.
+_AWKWARD_MARKS = ("e-", "e+", "NaN", "Infinity")
+
+
+@functools.lru_cache(maxsize=1024)
+def _reads(keys: frozenset[str]) -> tuple[str, ...]:
+    """The attribute names behind a ruleset's typed message keys (``certainty`` is the fact's own)."""
+    return tuple(sorted({typed[2:] for typed in keys if typed[1:2] == "_"}))
 
 
 def awkward_number(value: Any) -> bool:

@@ -33,7 +33,14 @@ from durable import engine as durable_engine
 from models import Fact, RuleSpec
 from rules import certainty as cf
 from rules.book import RuleBook
-from rules.compiler import CompiledRule, CompiledRuleset, definition, encode_messages, plan_rulesets
+from rules.compiler import (
+    CompiledRule,
+    CompiledRuleset,
+    Subject,
+    definition,
+    encode_messages,
+    plan_rulesets,
+)
 from rules.resolve import EngineResult, Firing, RawFiring, resolve
 
 Observer = Callable[[str, Mapping[str, Fact]], None]
@@ -55,6 +62,11 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
 _host: _QuietHost | None = None
 _compiled: weakref.WeakKeyDictionary[RuleBook, list[CompiledRuleset]] = weakref.WeakKeyDictionary()
 _sessions: dict[str, _Session] = {}
+# Per book, keyed by (engine, disabled rules): the rulesets a run asserts into (``_targets_for``).
+_targets: weakref.WeakKeyDictionary[
+    RuleBook, dict[tuple[str | None, frozenset[str]], list[tuple[CompiledRuleset, frozenset[Subject]]]]
+] = weakref.WeakKeyDictionary()
+_TARGETS_PER_BOOK = 32
 
 
 @dataclass
@@ -117,13 +129,13 @@ def run_rules(
         sid = SESSION_ID
         session = _Session(sid, book, list(facts), engine, disabled, observer)
         session.pending = list(range(len(session.facts)))
-        rulesets = _rulesets_for(book)
+        targets = _targets_for(book, engine, disabled)
         _sessions[sid] = session
         try:
             while session.pending:
                 batch, session.pending = session.pending, []
-                for ruleset in rulesets:
-                    _assert(ruleset, session, batch)
+                for ruleset, subjects in targets:
+                    _assert(ruleset, subjects, session, batch)
         finally:
             session.closing = True
             for name, messages in session.asserted.items():
@@ -177,6 +189,32 @@ def _rulesets_for(book: RuleBook) -> list[CompiledRuleset]:
     return planned
 
 
+def _targets_for(
+    book: RuleBook, engine: str | None, disabled: frozenset[str]
+) -> list[tuple[CompiledRuleset, frozenset[Subject]]]:
+    """The rulesets with a rule that can fire here, each with the fact subjects those rules test.
+
+    A rule for another engine, or a disabled one, records nothing when it
+    fires (``_Session.applies``), so a fact only it tests, or a ruleset only
+    such rules fill, is not worth handing to durable at all.
+    """
+    per_book = _targets.setdefault(book, {})
+    key = (engine, disabled)
+    found = per_book.get(key)
+    if found is None:
+        found = []
+        for ruleset in _rulesets_for(book):
+            live = [
+                c for c in ruleset.rules if c.rule.id not in disabled and book.applies_to(c.rule.id, engine)
+            ]
+            if live:
+                found.append((ruleset, frozenset().union(*(c.subjects for c in live))))
+        if len(per_book) >= _TARGETS_PER_BOOK:
+            per_book.clear()
+        per_book[key] = found
+    return found
+
+
 def _action(compiled: CompiledRule) -> Callable[[Any], None]:
     def run(closure: Any) -> None:
         session = _sessions.get(str(closure.s.sid))
@@ -187,11 +225,12 @@ def _action(compiled: CompiledRule) -> Callable[[Any], None]:
     return run
 
 
-def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) -> None:
+def _assert(
+    ruleset: CompiledRuleset, subjects: frozenset[Subject], session: _Session, fids: Sequence[int]
+) -> None:
+    facts = session.facts
     wanted = [
-        ruleset.message(session.facts[i], i, session.sid)
-        for i in fids
-        if (session.facts[i].kind, session.facts[i].name) in ruleset.subjects
+        ruleset.message(facts[i], i, session.sid) for i in fids if (facts[i].kind, facts[i].name) in subjects
     ]
     if not wanted:
         return

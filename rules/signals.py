@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -116,6 +116,20 @@ class _Grouped:
     sources: list[str]
     units: list[str]
     values: Matrix
+    percent: NDArray[np.bool_]  # a percentage, which can saturate
+    headroom: NDArray[np.bool_]  # idle or free capacity, for which 100 % is the opposite of saturated
+
+    def rows(self, picked: NDArray[np.bool_]) -> _Grouped:
+        """The metrics ``picked`` marks, in their order."""
+        at = np.flatnonzero(picked).tolist()
+        return _Grouped(
+            ids=[self.ids[i] for i in at],
+            sources=[self.sources[i] for i in at],
+            units=[self.units[i] for i in at],
+            values=self.values[picked],
+            percent=self.percent[picked],
+            headroom=self.headroom[picked],
+        )
 
 
 def extract_signals(
@@ -180,8 +194,10 @@ def _extract_signals(
     votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
     measured = _measure_windows(values, spans, votes)
     # the main window's facts are the diagnosis' own, every metric; another window's serve its rules
-    # (the graph ranks on each metric's strongest move, and the main window holds every metric)
-    compared = [_compare(grouped, moves, None if k == 0 else votes) for k, (_, moves) in enumerate(measured)]
+    # (the graph ranks on each metric's strongest move, and the main window holds every metric),
+    # so only the metrics they read are measured there (``_measure_windows``)
+    read = grouped if votes is None else grouped.rows(votes)
+    compared = [_compare(grouped if k == 0 else read, moves) for k, (_, moves) in enumerate(measured)]
     facts, skipped = compared[0]
     where = labelled if labelled is not None else _time_window(grid, spans[0])
     out = [WindowSignals(where, facts)] + [
@@ -215,12 +231,19 @@ def _measure_windows(
     moved in it that did not move over the whole window: two causes that
     overlap in time, one starting later or ending sooner, each show in their
     own part, and would be averaged away over the union.
+
+    The first window's moves are of every metric; every other window's of the
+    ``votes`` rows alone (every statistic is per row, so a row's numbers do
+    not depend on which others are measured with it).
     """
     out: list[tuple[tuple[int, int], _Moves]] = []
     normal = _normal(values, spans)
+    voted, voted_normal = values, normal
+    if votes is not None:
+        voted, voted_normal = values[votes], normal.rows(votes)
     for lo, hi in spans:
         whole = _measure(values, lo, hi, normal)
-        out.append(((lo, hi), whole))
+        out.append(((lo, hi), whole if not out or votes is None else whole.rows(votes)))
         revealed = _moved(whole)
         # every metric says whether a second cause shows in a part; a part is worth measuring
         # only when some metric a rule reads is among those it reveals
@@ -242,7 +265,7 @@ def _measure_windows(
             )
             if int(new.sum()) < MIN_REVEALED or not bool((new & read).any()):
                 break
-            out.append((span, _measure(values, *span, normal)))
+            out.append((span, _measure(voted, *span, voted_normal)))
             revealed |= new
             shown = np.maximum(shown, strength)
             picked += 1
@@ -347,9 +370,12 @@ class _Plan:
     ids: list[str]
     sources: list[str]
     units: list[str]
-    members: list[list[int]]
-    how: list[str]
-    scales: list[tuple[int, float]]
+    scale: Vector | None  # per vendor column, when some is in another unit than its metric
+    single_rows: NDArray[np.intp]  # metrics of one vendor column each ...
+    single_columns: NDArray[np.intp]  # ... and that column
+    combined: list[tuple[int, list[int], str]]  # metrics of several columns: row, columns, aggregate
+    percent: NDArray[np.bool_]
+    headroom: NDArray[np.bool_]
 
 
 # Plans per graph, keyed by the capture's (name, unit) columns: a batch of captures from one source
@@ -375,16 +401,12 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: KnowledgeGraph) -> 
         if len(plans) >= _PLANS_PER_GRAPH:
             plans.clear()
         plans[key] = plan
-    scaled = raw
-    if plan.scales:
-        scaled = raw.copy()
-        for i, scale in plan.scales:
-            scaled[i] *= scale
-    rows = [
-        scaled[idx[0]] if len(idx) == 1 else _aggregate(scaled[idx], how)
-        for idx, how in zip(plan.members, plan.how, strict=True)
-    ]
-    return _Grouped(ids=plan.ids, sources=plan.sources, units=plan.units, values=np.vstack(rows))
+    scaled = raw if plan.scale is None else raw * plan.scale[:, None]
+    values = np.empty((len(plan.ids), raw.shape[1]))
+    values[plan.single_rows] = scaled[plan.single_columns]
+    for row, idx, how in plan.combined:
+        values[row] = _aggregate(scaled[idx], how)
+    return _Grouped(plan.ids, plan.sources, plan.units, values, plan.percent, plan.headroom)
 
 
 def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
@@ -421,7 +443,24 @@ def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
         ids.append(key)
         units.append(unit)
         hows.append(how)
-    return _Plan(ids, sources, units, list(members.values()), hows, scales)
+    scale = None
+    if scales:
+        scale = np.ones(len(metrics))
+        for i, factor in scales:
+            scale[i] = factor
+    groups = list(members.values())
+    single = [row for row, idx in enumerate(groups) if len(idx) == 1]
+    return _Plan(
+        ids,
+        sources,
+        units,
+        scale,
+        np.array(single, dtype=np.intp),
+        np.array([groups[row][0] for row in single], dtype=np.intp),
+        [(row, idx, hows[row]) for row, idx in enumerate(groups) if len(idx) > 1],
+        np.array([u in _PERCENT_UNITS for u in units], dtype=bool),
+        np.array([any(w in i for w in _HEADROOM_WORDS) for i in ids], dtype=bool),
+    )
 
 
 def _aggregate(block: Matrix, how: str) -> Vector:
@@ -461,6 +500,10 @@ class _Moves:
     sigma: Vector
     floor: Vector
 
+    def rows(self, picked: NDArray[np.bool_]) -> _Moves:
+        """The statistics of the metrics ``picked`` marks."""
+        return _Moves(**{f.name: getattr(self, f.name)[picked] for f in fields(self)})
+
 
 @dataclass(frozen=True)
 class _Normal:
@@ -472,6 +515,10 @@ class _Normal:
     typical: Vector
     """Each series' typical magnitude (a high quantile of its absolute values, the windows
     included), robust to a few wild samples: a counter reset must not flatten every score."""
+
+    def rows(self, picked: NDArray[np.bool_]) -> _Normal:
+        """The normal samples' statistics of the metrics ``picked`` marks."""
+        return _Normal(self.n_out[picked], self.baseline[picked], self.mad[picked], self.typical[picked])
 
 
 def _normal(values: Matrix, windows: Sequence[tuple[int, int]]) -> _Normal:
@@ -539,20 +586,22 @@ def _measure(values: Matrix, lo: int, hi: int, normal: _Normal | None = None) ->
     )
 
 
-def _compare(
-    grouped: _Grouped, moves: _Moves, rows: NDArray[np.bool_] | None = None
-) -> tuple[list[Fact], list[str]]:
-    """The signal facts of one window: every metric, or those ``rows`` marks."""
+def _compare(grouped: _Grouped, moves: _Moves) -> tuple[list[Fact], list[str]]:
+    """The signal facts of one window, one per metric of ``grouped`` (the rows ``moves`` measured)."""
     facts: list[Fact] = []
     skipped: list[str] = []
     directions, shapes, confidence = _classify(moves, grouped)
-    # Python floats, not numpy scalars: ~100 facts per window are built one attribute at a time.
-    baseline, anomaly, delta = _sig4(moves.baseline), _sig4(moves.anomaly), _sig4(moves.delta)
-    ratio, score, peak = _sig4(moves.ratio), _sig4(moves.score), _sig4(moves.peak)
+    # Python floats, not numpy scalars: ~100 facts per window are built one attribute at a time;
+    # rounded in one call, the six statistics end to end
+    size = len(grouped.ids)
+    rounded = _sig4(
+        np.concatenate([moves.baseline, moves.anomaly, moves.delta, moves.ratio, moves.score, moves.peak])
+    )
+    baseline, anomaly, delta = rounded[:size], rounded[size : 2 * size], rounded[2 * size : 3 * size]
+    ratio, score, peak = rounded[3 * size : 4 * size], rounded[4 * size : 5 * size], rounded[5 * size :]
     n_in, n_out = moves.n_in.tolist(), moves.n_out.tolist()
     conf = np.round(confidence, 4).tolist()
-    picked = range(len(grouped.ids)) if rows is None else np.flatnonzero(rows).tolist()
-    for i in picked:
+    for i in range(size):
         metric_id = grouped.ids[i]
         if n_in[i] < MIN_INSIDE or n_out[i] < MIN_OUTSIDE:
             skipped.append(f"{metric_id}: {n_in[i]} samples inside and {n_out[i]} outside the window")
@@ -588,9 +637,7 @@ def _classify(m: _Moves, grouped: _Grouped) -> tuple[list[str], list[str], Vecto
         confidence = _conf(m.score, m.rel)
         sustained = (np.abs(m.score) >= DIRECTION_SCORE) & (m.rel >= DIRECTION_REL)
         up = m.delta > 0
-        percent = np.array([u in _PERCENT_UNITS for u in grouped.units], dtype=bool)
-        headroom = np.array([any(w in i for w in _HEADROOM_WORDS) for i in grouped.ids], dtype=bool)
-        saturated = sustained & up & percent & (m.anomaly >= SATURATION_PERCENT) & ~headroom
+        saturated = sustained & up & grouped.percent & (m.anomaly >= SATURATION_PERCENT) & ~grouped.headroom
         trend = sustained & (np.abs(m.corr) >= TREND_CORRELATION) & ((m.corr > 0) == up)
         n_in = m.n_in.astype(np.float64)
         spike = ~sustained & (m.peak_score >= EXCURSION_SCORE) & (m.n_high >= EXCURSION_SAMPLES)

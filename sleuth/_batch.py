@@ -9,6 +9,7 @@ and stops the rest. Results come back in the order of the paths, so output is st
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -80,6 +81,10 @@ def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Out
 
     global _worker
     _worker = worker
+    # What is loaded now lives as long as the workers: out of the collector's reach, a worker's
+    # collections neither walk it nor write to its pages (which fork would then copy).
+    thawed = gc.get_freeze_count() == 0
+    gc.freeze()
     # Small chunks keep the stream steady; a few per worker amortise the round trips.
     chunk = max(1, min(16, len(paths) // (workers * 16)))
     pool = ProcessPoolExecutor(
@@ -90,4 +95,6 @@ def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Out
     finally:
         # On an early stop (Ctrl-C, a closed pipe) the queued work is dropped, not waited for.
         pool.shutdown(wait=True, cancel_futures=True)
+        if thawed:
+            gc.unfreeze()
         _worker = None
