@@ -66,6 +66,8 @@ PART_SCORE_CLIP = 10.0
 # A part reveals a metric the whole window moved too when it moved it this many times as far.
 PART_FURTHER = 2.0
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+# What sleuth's live collectors name the figures they read from /proc of the machine they run on.
+HOST_PREFIX = "host."
 # The largest power of ten a double holds exactly.
 EXACT_POWER = 22
 # Headroom metrics (idle CPU, free memory) at 100 % are the opposite of saturated.
@@ -118,6 +120,7 @@ class _Grouped:
     values: Matrix
     percent: NDArray[np.bool_]  # a percentage, which can saturate
     headroom: NDArray[np.bool_]  # idle or free capacity, for which 100 % is the opposite of saturated
+    host: NDArray[np.bool_]  # read from the machine sleuth runs on (``host.*``), not from the server
 
     def rows(self, picked: NDArray[np.bool_]) -> _Grouped:
         """The metrics ``picked`` marks, in their order."""
@@ -129,6 +132,7 @@ class _Grouped:
             values=self.values[picked],
             percent=self.percent[picked],
             headroom=self.headroom[picked],
+            host=self.host[picked],
         )
 
 
@@ -177,19 +181,25 @@ def _extract_signals(
     grid, values = grid[warm:], grouped.values[:, warm:]
     test: health.NullTest | None = None
     found: window.Search | None = None
+    voting, voted = grouped, values
     if labelled is not None:
         lo = int(np.searchsorted(grid, labelled.start, side="left"))
         hi = int(np.searchsorted(grid, labelled.end, side="right"))
         spans = [(lo, hi)]
     else:
-        found = window.search(values)
+        # Host figures do not vote on where the anomaly is: they come from the machine sleuth
+        # runs on, where the server is local, and a neighbour's load there is not the database's
+        # anomaly (the watcher reads them the same way). The rules still read them in every window.
+        voting = grouped if not grouped.host.any() or grouped.host.all() else grouped.rows(~grouped.host)
+        voted = voting.values[:, warm:]
+        found = window.search(voted)
         test = found.test
         spans = [(a, b + 1) for a, b in found.windows]
         if not spans:
             best = (found.best[0], found.best[1] + 1)
             facts, skipped = _compare(grouped, _measure(values, *best))
             where = _time_window(grid, best)
-            checked = None if test is None else _health_check(found, grouped.ids, values, facts, where)
+            checked = None if test is None else _health_check(found, voting.ids, voted, facts, where)
             return SignalSet(facts, where, True, skipped, [], checked)
     votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
     measured = _measure_windows(values, spans, votes)
@@ -204,9 +214,7 @@ def _extract_signals(
         WindowSignals(_time_window(grid, span), done[0])
         for (span, _), done in zip(measured[1:], compared[1:], strict=True)
     ]
-    checked = (
-        None if found is None or test is None else _health_check(found, grouped.ids, values, facts, where)
-    )
+    checked = None if found is None or test is None else _health_check(found, voting.ids, voted, facts, where)
     return SignalSet(facts, where, labelled is None, skipped, out, checked)
 
 
@@ -376,6 +384,7 @@ class _Plan:
     combined: list[tuple[int, list[int], str]]  # metrics of several columns: row, columns, aggregate
     percent: NDArray[np.bool_]
     headroom: NDArray[np.bool_]
+    host: NDArray[np.bool_]
 
 
 # Plans per graph, keyed by the capture's (name, unit) columns: a batch of captures from one source
@@ -406,7 +415,7 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: KnowledgeGraph) -> 
     values[plan.single_rows] = scaled[plan.single_columns]
     for row, idx, how in plan.combined:
         values[row] = _aggregate(scaled[idx], how)
-    return _Grouped(plan.ids, plan.sources, plan.units, values, plan.percent, plan.headroom)
+    return _Grouped(plan.ids, plan.sources, plan.units, values, plan.percent, plan.headroom, plan.host)
 
 
 def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
@@ -460,6 +469,7 @@ def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
         [(row, idx, hows[row]) for row, idx in enumerate(groups) if len(idx) > 1],
         np.array([u in _PERCENT_UNITS for u in units], dtype=bool),
         np.array([any(w in i for w in _HEADROOM_WORDS) for i in ids], dtype=bool),
+        np.array([all(metrics[i].name.startswith(HOST_PREFIX) for i in idx) for idx in groups], dtype=bool),
     )
 
 

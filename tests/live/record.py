@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from knowledge_graph import load_default_graph
 from models import Incident
+from sleuth import Sleuth
 
 KEEP_SETTINGS = frozenset(
     {
@@ -35,12 +35,12 @@ STATEMENTS = 10
 
 
 def trim(incident: Incident) -> Incident:
-    kg = load_default_graph()
+    known = Sleuth().canonical_metrics([m.name for m in incident.metrics])
     statements = incident.statements[:STATEMENTS]
     digests = {s.digest for s in statements}
     return incident.model_copy(
         update={
-            "metrics": [m for m in incident.metrics if kg.has_metric(m.name) or kg.resolve_metric(m.name)],
+            "metrics": [m for m in incident.metrics if known.get(m.name)],
             "top_sql": incident.top_sql[:10],
             "lock_waits": incident.lock_waits[-100:],
             "settings": {k: v for k, v in incident.settings.items() if k in KEEP_SETTINGS},

@@ -156,6 +156,28 @@ def test_an_inferred_anomaly_is_not_healthy_and_keeps_its_test() -> None:
     assert d.causes[0].window == d.window
 
 
+def test_a_neighbours_load_on_the_host_is_not_the_servers_anomaly() -> None:
+    # the collectors' /proc figures of the machine sleuth shares with the server: the host's CPU
+    # triples while every figure of the server itself keeps its normal wobble
+    kg = load_default_graph()
+    moved = _steady(incident({"cpu_user": 3.0}))
+    host = moved.model_copy(
+        update={
+            "metrics": [
+                m.model_copy(update={"name": "host.cpu_user"}) if m.name == "cpu_user" else m
+                for m in moved.metrics
+            ]
+        }
+    )
+    d = diagnose_with_rules(host, book_from(CHAIN), kg, infer_window=True)
+    assert (d.path, d.causes, d.window) == ("healthy", [], None)
+    assert d.health is not None and d.health.metrics == len(METRICS) - 1
+    # the same step in the server's own CPU figure is an anomaly
+    own = diagnose_with_rules(moved, book_from(CHAIN), kg, infer_window=True)
+    assert own.health is not None and not own.health.healthy
+    assert own.window is not None and (own.window.start, own.window.end) == (100, 129)
+
+
 def test_a_labelled_capture_is_never_called_healthy() -> None:
     d = diagnose_with_rules(incident({}), book_from(CHAIN), KG)
     assert d.path == "inconclusive" and d.health is None
