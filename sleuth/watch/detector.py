@@ -17,7 +17,10 @@ Two things are particular to watching:
   ``confirm`` consecutive answers agree on it (the same onset, still running);
 - significance is not size: with a view of minutes, a shift of a fraction
   of the noise is significant; an onset must also move ``MIN_MOVED`` metrics
-  each as far as a signal needs to count as having moved;
+  each as far as a signal needs to count as having moved (in noise units and
+  relative to its level), and one service metric at least as far as some rule
+  of the book requires a service metric to move before it names a cause
+  (``service_bar``);
 - samples where the watcher could not see the server (a gap, the settling
   after reconnecting) and those of earlier incidents are no baseline: they
   are left out of the matrix rather than set to normal.
@@ -29,22 +32,28 @@ machine is not the database's anomaly. The diagnosis still reads them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rules import window
-from rules.signals import DIRECTION_SCORE
-from rules.stats import Matrix
+from rules.signals import DIRECTION_REL, DIRECTION_SCORE
+from rules.stats import Matrix, Vector
 from sleuth.watch.ring import Names, Packed
 
+if TYPE_CHECKING:
+    from models import NumTest
+    from rules.book import RuleBook
+
 HOST_PREFIX = "host."
-# An anomaly worth an incident moves several metrics each beyond noise, as far as a signal needs to
-# have a direction (``rules.signals.DIRECTION_SCORE``): a cause shows through several symptoms (its
-# load, its waits, its latency). One counter alone stepping (a checkpoint's writes, a rarely moving
-# counter) or every rate drifting by a fraction of its noise (a neighbour slowing the workload a
-# little) clears the significance test on a long enough view but is no incident.
+# An anomaly worth an incident moves several metrics each beyond noise and by a share of its level,
+# as far as a signal needs to have a direction (``rules.signals.DIRECTION_SCORE``, ``DIRECTION_REL``):
+# a cause shows through several symptoms (its load, its waits, its latency). One counter alone
+# stepping (a checkpoint's writes, a rarely moving counter) or every rate drifting by a fraction of
+# its noise (a neighbour slowing the workload a little) clears the significance test on a long
+# enough view but is no incident.
 MIN_MOVED = 3
 # What the server does for its clients, in the knowledge graph's metric ids: the rate of its work,
 # how long the work takes, how much of it runs or waits at once, and its errors (RED, and the
@@ -93,11 +102,49 @@ class Row:
     values: np.ndarray
 
 
-class Voters:
-    """Which rows are host figures (no vote) and which describe the service, by the graph's names."""
+def service_bar(book: RuleBook | None) -> float:
+    """How far, relative to its level, a service metric must move before any rule of ``book`` could
+    name a cause on it: the least of the moves its rules *require* (``all``) of a service metric's
+    ratio, on the signals' relative scale (``|a - b| / max(a, b)``: a ratio of 0.8 or of 1.25 is 0.2).
 
-    def __init__(self, resolve: Resolve | None = None) -> None:
+    An onset is worth telling when its service moved as a cause moves it; a change smaller than
+    every cause needs (the steady workload slowed a little by a busy neighbour) is the server's
+    weather. An ``any`` condition is one alternative among others, so it sets no floor. Without a
+    rule on a service ratio the bar is the signals' own (``DIRECTION_REL``).
+    """
+    moves = [_rel_of(b) for b in _service_ratio_bounds(book)] if book is not None else []
+    return min((m for m in moves if m > 0), default=DIRECTION_REL)
+
+
+def _service_ratio_bounds(book: RuleBook) -> Iterator[float]:
+    for rule in book.rules:
+        for condition in rule.when.all:
+            if condition.signal in SERVICE_METRICS and condition.ratio is not None:
+                yield from _change_bounds(condition.ratio)
+
+
+def _change_bounds(test: NumTest) -> Iterator[float]:
+    """The bounds of a ratio test that ask for a change: a rise past a bound above 1, a fall below one
+    under 1 (``ratio <= 2`` asks for no change)."""
+    for bound in (test.gte, test.gt):
+        if bound is not None and bound > 1:
+            yield float(bound)
+    for bound in (test.lte, test.lt):
+        if bound is not None and 0 < bound < 1:
+            yield float(bound)
+
+
+def _rel_of(ratio: float) -> float:
+    return abs(1.0 - ratio) / max(1.0, ratio)
+
+
+class Voters:
+    """Which rows are host figures (no vote) and which describe the service, by the graph's names; and
+    how far a service metric must move (``service_bar``)."""
+
+    def __init__(self, resolve: Resolve | None = None, bar: float = DIRECTION_REL) -> None:
         self._resolve = resolve
+        self.bar = bar
         self._cache: dict[Names, tuple[np.ndarray, np.ndarray]] = {}
 
     def masks(self, names: Names) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +288,7 @@ def ongoing(rows: Sequence[Row], voters: Voters | None = None) -> Finding:
     """
     if len(rows) < MIN_VIEW:
         return Finding(None, None, False)
+    bar = voters.bar if voters is not None else DIRECTION_REL
     values, service = matrix(rows, voters)
     if values.size == 0:
         return Finding(None, None, False)
@@ -250,23 +298,41 @@ def ongoing(rows: Sequence[Row], voters: Voters | None = None) -> Finding:
         if quick.best[1] != last:
             return Finding(None, None, False)
         first = window.search(values, resamples=SCREEN_RESAMPLES)
-        if first.test is None or first.test.p_value > SCREEN_P or not large(first, service):
+        if first.test is None or first.test.p_value > SCREEN_P or not large(first, values, service, bar):
             return Finding(None, first.test.p_value if first.test else None, True)
         found = window.search(values)
     p = found.test.p_value if found.test is not None else None
     running = [w for w in found.windows if w[1] == last and w[1] - w[0] + 1 >= window.MIN_SEGMENT]
-    if not running or (running[0] == found.best and not large(found, service)):
+    if not running or (running[0] == found.best and not large(found, values, service, bar)):
         return Finding(None, p, True)
     return Finding(rows[running[0][0]].time, p, True)
 
 
-def large(found: window.Search, service: np.ndarray) -> bool:
+def large(found: window.Search, values: Matrix, service: np.ndarray, bar: float = DIRECTION_REL) -> bool:
     """Whether the strongest segment moved ``MIN_MOVED`` metrics as far as a signal needs to have a
-    direction, one of them at least a service metric."""
+    direction, one of them at least a service metric by ``bar`` of its level."""
     if found.shift is None:
         return False
-    moved = np.abs(found.shift) >= DIRECTION_SCORE
-    return int(np.count_nonzero(moved)) >= MIN_MOVED and bool(np.any(moved & service))
+    rel = relative_move(values, found.best)
+    moved = (np.abs(found.shift) >= DIRECTION_SCORE) & (rel >= DIRECTION_REL)
+    return int(np.count_nonzero(moved)) >= MIN_MOVED and bool(np.any(moved & service & (rel >= bar)))
+
+
+def relative_move(values: Matrix, span: tuple[int, int]) -> Vector:
+    """Per metric, how far the segment's mean sits from the rest's, as a share of the larger of the two
+    (the signals' relative scale: a step from zero is 1, a halving 0.5). Means, not medians: the
+    segment's shift in noise units is of means, and a counter a background thread bumps once a
+    second, read twice a second, alternates between two levels whose median is either."""
+    inside = np.zeros(values.shape[1], dtype=bool)
+    inside[span[0] : span[1] + 1] = True
+    if inside.all() or not inside.any():
+        return np.zeros(values.shape[0])
+    a = values[:, inside].mean(axis=1)
+    b = values[:, ~inside].mean(axis=1)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: Vector = np.where(scale > 0, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
+    return out
 
 
 class OnsetWatch:
@@ -316,4 +382,5 @@ def still_abnormal(baseline: Sequence[Row], incident: Sequence[Row], voters: Vot
     last = values.shape[1] - 1
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         found = window.search(values)
-    return bool(found.windows) and found.best[1] == last and large(found, service)
+    bar = voters.bar if voters is not None else DIRECTION_REL
+    return bool(found.windows) and found.best[1] == last and large(found, values, service, bar)

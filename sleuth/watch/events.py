@@ -16,12 +16,14 @@ EventKind = Literal[
     "opened",
     "updated",
     "resolved",
+    "discarded",
     "connected",
     "unreachable",
     "reconnected",
     "stopped",
 ]
-# The kinds a person is told about (Apprise, the hook); every kind goes to stdout.
+# The kinds a person is told about (Apprise, the hook); every kind goes to stdout. ``discarded`` (an
+# incident that ended before any rule explained it) is on stdout only: no one was told it opened.
 NOTIFIED: frozenset[str] = frozenset({"opened", "updated", "resolved", "unreachable"})
 
 
@@ -64,6 +66,7 @@ class WatchEvent(BaseModel):
             "opened": "incident",
             "updated": "incident update",
             "resolved": "incident resolved",
+            "discarded": "incident discarded",
             "unreachable": "server unreachable",
             "reconnected": "server reachable again",
             "connected": "watching",

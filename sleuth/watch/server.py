@@ -11,6 +11,14 @@ when it is back marks the gap on the next sample. The gap is no incident:
 rates across it are missing rather than averaged, and onsets are looked for
 only after ``settle`` seconds of watching again against samples taken since
 the gap (a restarted server's cold caches are its new normal, not an anomaly).
+
+An incident is told when a diagnosis names a cause. One no rule explains is
+held back: told once it has lasted a whole ``view`` (what persists is worth a
+person even without a name), discarded when it ends sooner with the rules
+still naming nothing. Such a blip (a neighbour's burst on the host, a
+background task's pass) is over before anyone could act on it, and a watcher
+that pages for it is soon ignored. A discarded incident keeps its files, is
+said on stdout (``discarded``, never notified) and listed in the state file.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from models import Diagnosis, Incident, TimeWindow
 from rules import window
 from sleuth._options import DiagnoseOptions
 from sleuth.watch import capture
-from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, ongoing, still_abnormal
+from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, ongoing, service_bar, still_abnormal
 from sleuth.watch.events import CauseBrief, WatchEvent
 from sleuth.watch.ring import Packed, Packer, Ring, Texts, unpack
 from sleuth.watch.state import Gap, OpenIncident, Pending
@@ -137,7 +145,7 @@ class ServerWatch:
         self._texts = Texts()
         self._ring = Ring(self.tuning.ring_s, self.tuning.interval_s, self.tuning.view_samples)
         self._rows = Rows()
-        self._voters = Voters(app.graph.resolve_metric)
+        self._voters = Voters(app.graph.resolve_metric, service_bar(app.book()))
         self._view: deque[Row] = deque(maxlen=self.tuning.view_samples)
         self._onsets = OnsetWatch(self.tuning.confirm, slack_s=5 * self.tuning.interval_s)
         self._sparks: dict[str, deque[float]] = {}
@@ -362,10 +370,22 @@ class ServerWatch:
             pass  # the samples are kept; the sections are missing, and the notes say so
         self._edges.notes = coll.notes()
 
-    def _diagnose(self, incident: _Incident, *, final: bool) -> Diagnosis:
+    def _lasted(self, incident: _Incident) -> bool:
+        """Whether an incident no rule explains has lasted long enough to be told anyway."""
+        last = incident.samples[-1].time if incident.samples else incident.record.onset
+        return last - incident.record.onset >= self.tuning.view_s
+
+    def _told_open(self, incident: _Incident, diagnosis: Diagnosis, path: str) -> None:
+        record = incident.record
+        record.opened_sent = True
+        record.notified_top = diagnosis.causes[0].cause if diagnosis.causes else None
+        self._files.save(self._state)
+        self._emit(self._event("opened", incident, diagnosis, path=path))
+
+    def _diagnose(self, incident: _Incident, *, final: bool, planner: bool = True) -> Diagnosis:
         built = self._build(incident, final=final)
         path = self._spool.write_incident(self.target.name, built)
-        llm = self.tuning.planner if final else "never"
+        llm = self.tuning.planner if final and planner else "never"
         try:
             diagnosis = self._app.diagnose(built, DiagnoseOptions(llm=llm))
         except Exception as exc:  # a planner that cannot start must not stop the watch
@@ -384,10 +404,9 @@ class ServerWatch:
             return diagnosis
         record = incident.record
         if not record.opened_sent:
-            record.opened_sent = True
-            record.notified_top = top.cause if top else None
-            self._files.save(self._state)
-            self._emit(self._event("opened", incident, diagnosis, path=str(path)))
+            if top is None and not self._lasted(incident):
+                return diagnosis
+            self._told_open(incident, diagnosis, str(path))
         elif (top.cause if top else None) != record.notified_top:
             record.notified_top = top.cause if top else None
             self._files.save(self._state)
@@ -395,8 +414,20 @@ class ServerWatch:
         return diagnosis
 
     def _resolve(self, incident: _Incident, *, capped: bool) -> None:
-        diagnosis = self._diagnose(incident, final=True)
         record = incident.record
+        rules: Diagnosis | None = None
+        if not record.opened_sent:
+            # Never told: the rules decide whether it is told now or discarded, without the planner
+            # (a model asked for the cause of a blip invents one).
+            rules = self._diagnose(incident, final=True, planner=False)
+            if not rules.causes and not capped:
+                self._discard(incident, rules)
+                return
+            self._told_open(incident, rules, record.path or "")
+        if rules is not None and self.tuning.planner == "never":
+            diagnosis = rules
+        else:
+            diagnosis = self._diagnose(incident, final=True)
         path = record.path or ""
         self._spool.write_diagnosis(self.target.name, record.id, diagnosis)
         pending = Pending(
@@ -405,6 +436,32 @@ class ServerWatch:
         self._state.pending.append(pending)
         self._state.open = None
         self._state.resolved.append(record.id)
+        self._closed(incident)
+        message = "closed at the cap; still abnormal" if capped else ""
+        self._emit(self._event("resolved", incident, diagnosis, path=path, message=message))
+        self.import_pending()
+
+    def _discard(self, incident: _Incident, diagnosis: Diagnosis) -> None:
+        """An incident that ended before it was told, no rule naming a cause: kept on disk (the incident
+        file and its diagnosis), listed in the state, said on stdout only, never recorded."""
+        record = incident.record
+        self._spool.write_diagnosis(self.target.name, record.id, diagnosis)
+        self._state.open = None
+        self._state.discarded.append(record.id)
+        self._closed(incident)
+        self._emit(
+            self._event(
+                "discarded",
+                incident,
+                diagnosis,
+                path=record.path or "",
+                message="ended before any rule explained it; not notified",
+            )
+        )
+
+    def _closed(self, incident: _Incident) -> None:
+        """The state saved without the incident, and the watch back to looking for onsets."""
+        record = incident.record
         self._files.save(self._state)
         self._files.drop_journal()
         self._incident = None
@@ -415,9 +472,6 @@ class ServerWatch:
         # the normal the next onset is measured against.
         self._settle_until = self._resolved_end + self.tuning.settle_s
         self._set_status(state="watching", incident=None, onset=None, top=None, certainty=None)
-        message = "closed at the cap; still abnormal" if capped else ""
-        self._emit(self._event("resolved", incident, diagnosis, path=path, message=message))
-        self.import_pending()
 
     def import_pending(self) -> None:
         """Record resolved incidents into the history; what cannot be recorded now waits for the next try."""
@@ -430,7 +484,7 @@ class ServerWatch:
 
     def _event(
         self,
-        kind: Literal["opened", "updated", "resolved"],
+        kind: Literal["opened", "updated", "resolved", "discarded"],
         incident: _Incident,
         dx: Diagnosis,
         *,
@@ -445,7 +499,7 @@ class ServerWatch:
                     statement = subject.text or subject.name
                 elif subject.kind == "table" and table is None:
                     table = subject.name
-        end = incident.samples[-1].time if kind == "resolved" and incident.samples else None
+        end = incident.samples[-1].time if kind in ("resolved", "discarded") and incident.samples else None
         return WatchEvent(
             kind=kind,
             server=self.target.name,

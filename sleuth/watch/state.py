@@ -3,7 +3,8 @@
 Two files per server in the state directory:
 
 - ``NAME.state.json``: the open incident (its id, onset, the top cause last
-  notified), the incidents already resolved, and whether the server's
+  notified), the incidents already resolved, those discarded (ended before any
+  rule explained them; never told, never recorded), and whether the server's
   unreachability was reported. Written whole beside itself and renamed into
   place (``sources.output_files``), so a kill at any moment leaves the old or
   the new state, never half of one. It is written *before* the notification it
@@ -72,6 +73,9 @@ class ServerState(BaseModel):
     server: str
     open: OpenIncident | None = None
     resolved: list[str] = Field(default_factory=list)
+    discarded: list[str] = Field(
+        default_factory=list, description="incidents that ended before any rule explained them"
+    )
     pending: list[Pending] = Field(default_factory=list)
     unreachable_reported: bool = False
     gaps: list[Gap] = Field(default_factory=list)
@@ -106,6 +110,7 @@ class StateFiles:
     def save(self, state: ServerState) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         state.resolved = state.resolved[-KEEP_RESOLVED:]
+        state.discarded = state.discarded[-KEEP_RESOLVED:]
         state.gaps = state.gaps[-KEEP_GAPS:]
         write_text(self.path, state.model_dump_json(indent=1), force=True, parents=True)
 

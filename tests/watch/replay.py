@@ -13,7 +13,7 @@ import gzip
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -82,6 +82,20 @@ def restamped(samples: list[Sample], start: float, interval_s: float) -> Iterato
             lock_waits=list(sample.lock_waits),
             statements=None if sample.statements is None else dict(sample.statements),
         )
+
+
+def slowed(samples: list[Sample], start: int, stop: int, factor: float) -> list[Sample]:
+    """The samples with every counter advancing ``factor`` times as fast from ``start`` to ``stop``: the
+    whole workload slowed (or sped up) alike, the way a busy neighbour on the host slows it."""
+    out: list[Sample] = []
+    before: dict[str, float] = {}
+    after: dict[str, float] = {}
+    for i, sample in enumerate(samples):
+        pace = factor if start <= i < stop else 1.0
+        counters = {k: after.get(k, v) + (v - before.get(k, v)) * pace for k, v in sample.counters.items()}
+        before, after = sample.counters, counters
+        out.append(replace(sample, counters=counters))
+    return out
 
 
 @dataclass

@@ -59,7 +59,7 @@ def test_every_event_is_one_json_line_and_only_news_is_notified() -> None:
     out = io.StringIO()
     told: list[tuple[str, str]] = []
     notifier = Notifier(out=out, apprise_deliver=keeping(told))
-    for kind in ("connected", "opened", "updated", "resolved", "reconnected", "stopped"):
+    for kind in ("connected", "opened", "updated", "resolved", "discarded", "reconnected", "stopped"):
         notifier.deliver(event(kind))
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["kind"] for line in lines] == [
@@ -67,6 +67,7 @@ def test_every_event_is_one_json_line_and_only_news_is_notified() -> None:
         "opened",
         "updated",
         "resolved",
+        "discarded",
         "reconnected",
         "stopped",
     ]

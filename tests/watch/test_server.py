@@ -17,7 +17,7 @@ from sleuth.watch.spool import Spool
 from sleuth.watch.state import ServerState
 from sources.live.errors import CollectError
 from sources.live.sample import Collector
-from tests.watch.replay import RECORDINGS, Recording, Replay, read_recording, restamped
+from tests.watch.replay import RECORDINGS, Recording, Replay, read_recording, restamped, slowed
 
 START = 1_800_000_000.0
 # The recordings' own interval; the detector's view of 60 samples, settling skipped (no reconnect here).
@@ -86,6 +86,47 @@ def test_a_steady_server_raises_no_incident(
     status = watch.status()
     assert status.state == "watching" and status.samples == len(recording.samples)
     assert not (tmp_path / "incidents").exists() or not any((tmp_path / "incidents").rglob("*.json"))
+
+
+def test_a_slowdown_no_rule_explains_that_ends_within_the_view_is_discarded_not_told(
+    steady_maria: Recording, app: Sleuth, tmp_path: Path
+) -> None:
+    # the whole workload at 60 % of its pace for 20 s: the shape of a busy neighbour's burst
+    blip = replace(steady_maria, samples=slowed(steady_maria.samples, 200, 220, 0.6))
+    events: list[WatchEvent] = []
+    watch = watch_of(app, tmp_path, blip, events)
+    feed(watch, blip)
+    assert [e.kind for e in events] == ["discarded"]
+    (discarded,) = events
+    assert discarded.causes == [] and discarded.end is not None
+    assert START + 190 <= (discarded.onset or 0) <= START + 205 and discarded.end <= START + 240
+    state = ServerState.model_validate_json((tmp_path / "state" / "db.state.json").read_text())
+    assert state.discarded == [discarded.incident] and state.resolved == [] and state.pending == []
+    assert state.open is None and not (tmp_path / "state" / "db.journal").exists()
+    # nothing is lost: the incident file and its rules' diagnosis stay, the history holds no incident
+    incident = json.loads(Path(discarded.path or "").read_text())
+    assert incident["id"] == discarded.incident
+    diagnosis = json.loads(Path(str(discarded.path).replace(".json", ".diagnosis.json")).read_text())
+    assert diagnosis["causes"] == []
+    assert app.history.entries(incident_id=discarded.incident) == []
+    assert watch.status().state == "watching"
+
+
+def test_an_anomaly_no_rule_explains_is_told_once_it_has_lasted_the_view(
+    steady_maria: Recording, app: Sleuth, tmp_path: Path
+) -> None:
+    lasting = replace(steady_maria, samples=slowed(steady_maria.samples, 200, 300, 0.6))
+    events: list[WatchEvent] = []
+    watch = watch_of(app, tmp_path, lasting, events)
+    feed(watch, lasting, 0, 250)  # under way for less than the view (60 s): held
+    assert events == [] and watch.status().state == "incident"
+    feed(watch, lasting, 250)
+    assert [e.kind for e in events] == ["opened", "resolved"]
+    opened, resolved = events
+    assert opened.causes == [] and opened.message == "no rule explains it"
+    assert resolved.incident == opened.incident
+    state = ServerState.model_validate_json((tmp_path / "state" / "db.state.json").read_text())
+    assert state.resolved == [opened.incident] and state.discarded == []
 
 
 def onset_index(recording: Recording) -> int:
