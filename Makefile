@@ -41,8 +41,12 @@ lab-up: $(STAMP)
 lab-down:
 	bash lab/stop.sh
 
+# What needs no server runs on two workers; the fuzzing suite alone (its table of inputs tried is
+# printed by the process that ran them); the live tests one at a time, as they share the lab.
 unit: $(STAMP) bytecode
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 -m "not live" --ignore=tests/fuzz
+	$(BIN)/python -m pytest -q tests/fuzz
+	$(BIN)/python -m pytest -q -m live
 
 test: lint typecheck lab-up unit
 

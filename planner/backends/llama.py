@@ -39,6 +39,7 @@ Why the details are as they are:
 
 from __future__ import annotations
 
+import atexit
 import json
 import math
 import threading
@@ -103,6 +104,9 @@ class LlamaModel:
                     seed=self.seed,
                     verbose=False,
                 )
+            # freed while the interpreter still runs: at shutdown llama_cpp's own module globals
+            # may be gone before the object's finaliser, which then prints a traceback
+            atexit.register(self._llm.close)
             self.name = f"llama.cpp:{Path(path).name}"
         return self._llm
 

@@ -155,7 +155,7 @@ def collect(
         builder.notes = coll.notes()
         raise PartialCollection(message, builder.build(stopped_early=message)) from None
     except KeyboardInterrupt as exc:  # Ctrl-C, or a stop signal the caller turned into one
-        message = f"{str(exc) or 'capture interrupted'}; kept {len(builder.samples)} sample(s)"
+        message = f"capture {str(exc) or 'interrupted'}; kept {len(builder.samples)} sample(s)"
         builder.notes = coll.notes()
         raise PartialCollection(message, builder.build(stopped_early=message)) from None
     finally:

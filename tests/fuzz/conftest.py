@@ -24,7 +24,7 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No history, config or data of the user's is read or written; a small file limit keeps
     oversized inputs cheap to make."""

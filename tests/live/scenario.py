@@ -22,7 +22,10 @@ from models import Diagnosis, Incident
 from sleuth import Sleuth
 from sources.live import collect
 
-BASELINE_S = 6.0
+# The healthy test weighs a segment against a normal part of at least a third of the capture
+# (``rules.health.REST_SHARE``): a baseline well over a third of it keeps a sample taken late, or a
+# first one read as collector warm-up, from leaving the anomaly with no reference to be seen against.
+BASELINE_S = 8.0
 ANOMALY_S = 10.0
 INTERVAL_S = 1.0
 # Causes accepted at the top: two names where the literature files one phenomenon under two ids
@@ -78,7 +81,8 @@ class ScenarioResult:
             else ""
         )
         return (
-            f"{self.anomaly} on {self.incident.instance.engine}: top={self.top} "
+            f"{self.anomaly} on {self.incident.instance.engine}: {self.diagnosis.path} top={self.top} "
+            f"p={self.diagnosis.health.p_value if self.diagnosis.health else None} "
             f"certainty={self.top_certainty:.2f} collect={self.collect_s:.1f}s "
             f"diagnose={self.diagnose_s * 1000:.0f}ms causes=[{causes}] subjects=[{subjects}] "
             f"params={self.params} errors={self.injector_errors}"
