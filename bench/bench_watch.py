@@ -6,6 +6,7 @@ Run with the lab started (``SLEUTH_LAB_DIR=... bash lab/start.sh``)::
     .venv/bin/python -m bench.bench_watch soak --minutes 30 [--record DIR]   # live, both lab servers
     .venv/bin/python -m bench.bench_watch replay DIR/*.jsonl --minutes 30    # the same, accelerated
     .venv/bin/python -m bench.bench_watch throughput [RECORDING...]          # samples/s/core, fleet size
+    .venv/bin/python -m bench.bench_watch anomalies                          # every lab anomaly, live
 
 ``soak`` watches the lab's PostgreSQL and MariaDB under their steady background workload for
 real, in this process, as ``sleuth watch`` does (default tuning, rules only), counting incidents
@@ -193,6 +194,37 @@ def throughput(paths: list[Path], seconds: float) -> int:
     return 0
 
 
+def anomalies(baseline_s: float) -> int:
+    """Every lab anomaly, on each server that has it, injected while the watcher runs under the steady
+    workload (the live tests' tuning: 0.5 s interval, 30 s view); one round per anomaly, both servers
+    at once. Prints each outcome, how many were told with the right top cause, and the p50 latency."""
+    from lab.injectors import ANOMALIES
+    from tests.live.scenario import EXPECTED
+    from tests.watch.scenario import Server, watched_round, watching
+
+    lab = ensure_lab()
+    pg = Server("lab-pg", lab.pg, lab.pg_admin)
+    maria = Server("lab-mariadb", lab.mysql, lab.mysql_admin)
+    outcomes = []
+    with tempfile.TemporaryDirectory() as tmp, watching([pg, maria], Path(tmp)) as (_runner, events, _loads):
+        for i, anomaly in enumerate(EXPECTED):
+            cases = [(s, anomaly) for s in (pg, maria) if s.engine in ANOMALIES[anomaly].engines]
+            time.sleep(baseline_s)
+            for outcome in watched_round(events, cases, seed=i):
+                outcomes.append(outcome)
+                print(("ok   " if outcome.right else "MISS ") + outcome.line(), flush=True)
+        opened = [e for e in events.seen if e.kind == "opened"]
+    latencies = [o.latency_s for o in outcomes if o.latency_s is not None]
+    right = sum(o.right for o in outcomes)
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    print(
+        f"\n{right} of {len(outcomes)} anomalies told with the right top cause (first and final); "
+        f"{len(latencies)} told at all; injection to first notification p50 {p50:.1f} s, "
+        f"max {max(latencies, default=float('nan')):.1f} s; {len(opened)} incidents opened in all"
+    )
+    return 0 if right == len(outcomes) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench_watch")
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -205,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     t = sub.add_parser("throughput")
     t.add_argument("recordings", type=Path, nargs="*")
     t.add_argument("--seconds", type=float, default=20.0)
+    a = sub.add_parser("anomalies")
+    a.add_argument("--baseline", type=float, default=28.0, help="seconds of steady workload before each")
     args = parser.parse_args(argv)
+    if args.mode == "anomalies":
+        return anomalies(args.baseline)
     if args.mode == "soak":
         return soak(args.minutes, args.record)
     if args.mode == "replay":

@@ -1,8 +1,8 @@
 """``sleuth watch`` on the lab's real servers: anomalies caught as they start, a restart that is no
 incident, a kill -9 that repeats nothing, a fleet of four on one process and on two Ray actors.
 
-Short intervals and views keep these within a few minutes (``tests.watch.scenario.FAST``); the
-whole matrix of anomalies at the default tuning is ``bench/bench_watch.py anomalies``.
+Short intervals and views keep these within a few minutes (``tests.watch.scenario.FAST``); every
+lab anomaly, one round each with the same tuning, is ``python -m bench.bench_watch anomalies``.
 """
 
 from __future__ import annotations
