@@ -115,6 +115,8 @@ class _Incident:
         self.diagnosed_at = 0.0
         self.quiet = 0
         self.diagnosis: Diagnosis | None = None
+        # the top cause the last diagnosis before the opening named ("" before the first)
+        self.pending_top: str | None = ""
 
 
 class ServerWatch:
@@ -323,7 +325,7 @@ class ServerWatch:
             incident.quiet += 1
         if long or incident.quiet >= END_QUIET:
             self._resolve(incident, capped=long)
-        elif now - incident.diagnosed_at >= self.tuning.rediagnose_s:
+        elif now - incident.diagnosed_at >= self.tuning.rediagnose_s or self._confirming(incident, now):
             self._diagnose(incident, final=False)
 
     def _build(self, incident: _Incident, *, final: bool) -> Incident:
@@ -370,6 +372,13 @@ class ServerWatch:
             pass  # the samples are kept; the sections are missing, and the notes say so
         self._edges.notes = coll.notes()
 
+    def _confirming(self, incident: _Incident, now: float) -> bool:
+        """Whether the opening still waits for a second diagnosis to agree on the top cause: the first
+        reads a few samples of the anomaly, where the CPU a scan burns can show before the scan's
+        own counters and statements do. Each new sample is diagnosed until two in a row agree, for
+        at most ``rediagnose_s`` after the onset."""
+        return not incident.record.opened_sent and now - incident.record.onset < self.tuning.rediagnose_s
+
     def _lasted(self, incident: _Incident) -> bool:
         """Whether an incident no rule explains has lasted long enough to be told anyway."""
         last = incident.samples[-1].time if incident.samples else incident.record.onset
@@ -404,7 +413,12 @@ class ServerWatch:
             return diagnosis
         record = incident.record
         if not record.opened_sent:
+            current = top.cause if top else None
+            agreed = incident.pending_top == current
+            incident.pending_top = current
             if top is None and not self._lasted(incident):
+                return diagnosis
+            if not agreed and incident.diagnosed_at - record.onset < self.tuning.rediagnose_s:
                 return diagnosis
             self._told_open(incident, diagnosis, str(path))
         elif (top.cause if top else None) != record.notified_top:
