@@ -56,27 +56,18 @@ def open_collector(
     ``statement_timeout_ms`` bounds each catalogue query tighter than the sessions' default, for
     a watcher sampling every second that must not stall behind one slow catalogue read.
     """
+    timeout = statement_timeout_ms
     if dsn.family == "postgres":
         from sources.live.postgres import PostgresCollector
         from sources.live.postgres.session import PgSession
 
-        if statement_timeout_ms is None:
-            return PostgresCollector(dsn, mask_literals=mask_literals)
-        return PostgresCollector(
-            dsn,
-            mask_literals=mask_literals,
-            session_factory=functools.partial(PgSession, statement_timeout_ms=statement_timeout_ms),
-        )
+        pg = None if timeout is None else functools.partial(PgSession, statement_timeout_ms=timeout)
+        return PostgresCollector(dsn, mask_literals=mask_literals, session_factory=pg)
     from sources.live.mysql import MySqlCollector
     from sources.live.mysql.session import MySqlSession
 
-    if statement_timeout_ms is None:
-        return MySqlCollector(dsn, mask_literals=mask_literals)
-    return MySqlCollector(
-        dsn,
-        mask_literals=mask_literals,
-        session_factory=functools.partial(MySqlSession, statement_timeout_ms=statement_timeout_ms),
-    )
+    my = None if timeout is None else functools.partial(MySqlSession, statement_timeout_ms=timeout)
+    return MySqlCollector(dsn, mask_literals=mask_literals, session_factory=my)
 
 
 # Each snapshot runs a few dozen catalogue queries (docs/LIVE.md): below 100 ms the capture would
