@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rules import window
-from rules.signals import DIRECTION_REL, DIRECTION_SCORE
+from rules.signals import DIRECTION_REL, DIRECTION_SCORE, HOST_PREFIX
 from rules.stats import Matrix, Vector
 from sleuth.watch.ring import Names, Packed
 
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
     from models import NumTest
     from rules.book import RuleBook
 
-HOST_PREFIX = "host."
 # An anomaly worth an incident moves several metrics each beyond noise and by a share of its level,
 # as far as a signal needs to have a direction (``rules.signals.DIRECTION_SCORE``, ``DIRECTION_REL``):
 # a cause shows through several symptoms (its load, its waits, its latency). One counter alone
