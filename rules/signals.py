@@ -65,6 +65,11 @@ MIN_REVEALED = 3
 PART_SCORE_CLIP = 10.0
 # A part reveals a metric the whole window moved too when it moved it this many times as far.
 PART_FURTHER = 2.0
+# Sampling is uneven when one interval passes this many usual ones; a sample stands for at most
+# MAX_FILL of them, and evening never makes a capture more than MAX_EVEN times as many samples.
+IRREGULAR = 1.5
+MAX_FILL = 60
+MAX_EVEN = 4
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
 # What sleuth's live collectors name the figures they read from /proc of the machine they run on.
 HOST_PREFIX = "host."
@@ -358,17 +363,47 @@ def sanitize_metric_name(name: str) -> str:
 
 
 def _align(metrics: Sequence[MetricSeries]) -> tuple[Vector, Matrix]:
-    """Put every series on one time grid (union of timestamps), NaN where a series has no sample."""
+    """Put every series on one even time grid, NaN where a series has no sample (see ``_even``)."""
     first = metrics[0].timestamps
     if all(m.timestamps == first for m in metrics):
         values = np.array([m.values for m in metrics], dtype=np.float64)
-        return np.asarray(first, dtype=np.float64), values
+        return _even(np.asarray(first, dtype=np.float64), values)
     grid = np.unique(np.concatenate([np.asarray(m.timestamps, dtype=np.float64) for m in metrics]))
     out = np.full((len(metrics), grid.size), np.nan)
     for i, m in enumerate(metrics):
         cols = np.searchsorted(grid, np.asarray(m.timestamps, dtype=np.float64))
         out[i, cols] = np.array(m.values, dtype=np.float64)
-    return grid, out
+    return _even(grid, out)
+
+
+def _even(grid: Vector, values: Matrix) -> tuple[Vector, Matrix]:
+    """The samples on an even grid at their usual interval, when the sampler fell behind.
+
+    Every statistic here counts samples, and that is a count of time only while the samples
+    come evenly: a sampler stalled by a starved host takes one sample where it should have
+    taken twenty, and the twenty seconds it stood for weigh as one against the steady samples
+    around them. Each sample stands for the interval it closes (a counter's rate is its
+    average over that interval), so an even point takes the first sample at or after it. An
+    interval wider than ``MAX_FILL`` usual ones is a hole (the server was unreachable): no
+    sample stands for it, and the grid steps over it.
+    """
+    if grid.size < 3:
+        return grid, values
+    steps = np.diff(grid)
+    step = float(np.median(steps))
+    if not step > 0 or float(steps.max()) <= IRREGULAR * step:
+        return grid, values
+    hole = steps > MAX_FILL * step
+    covered = float(steps[~hole].sum())
+    step = max(step, covered / (MAX_EVEN * grid.size))
+    cuts = np.flatnonzero(hole) + 1
+    parts = []
+    for lo, hi in zip([0, *cuts], [*cuts, grid.size], strict=True):
+        a, b = float(grid[lo]), float(grid[hi - 1])
+        points = max(0, int(np.ceil((b - a) / step - 1e-6)))
+        parts.append(np.append(a + step * np.arange(points, dtype=np.float64), b))
+    even = np.concatenate(parts)
+    return even, values[:, np.searchsorted(grid, even, side="left")]
 
 
 @dataclass(frozen=True)

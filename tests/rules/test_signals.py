@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge_graph import KnowledgeGraph, load_default_graph
-from models import SIGNAL_NUMERIC_FIELDS
+from models import SIGNAL_NUMERIC_FIELDS, Incident, Instance, MetricSeries, TimeWindow
 from rules import stats
 from rules.signals import SignalError, extract_signals, sanitize_metric_name
 from tests.rules.fakes import KG as CORE
@@ -169,6 +169,36 @@ def test_missing_window_is_inferred_and_flagged() -> None:
     signals = extract_signals(incident({"m": values, "n": [v * 2 for v in values]}, None), CORE)
     assert signals.inferred
     assert (signals.window.start, signals.window.end) == (30.0, 44.0)
+
+
+def _timed(times: list[float], values: list[float], window: tuple[float, float] | None) -> Incident:
+    return Incident(
+        id="t",
+        instance=Instance(engine="mysql"),
+        metrics=[MetricSeries(name="m", timestamps=times, values=values)],
+        window=None if window is None else TimeWindow(start=window[0], end=window[1]),
+    )
+
+
+def test_a_stalled_sampler_weighs_its_samples_by_the_time_they_stand_for() -> None:
+    # 0.5 s sampling; in the window the sampler stalls, and three samples stand for 15.5 s at 9-11
+    # while the five steady samples before and after them read the normal 1
+    normal = [0.5 * i for i in range(40)]
+    stalled = [20.0, 20.5, 21.0, 25.0, 36.0, 36.5, 37.0, 37.5]
+    after = [38.0 + 0.5 * i for i in range(20)]
+    values = [1.0] * 40 + [1.0, 1.0, 11.0, 11.0, 9.0, 1.0, 1.0, 1.0] + [1.0] * 20
+    fact = extract_signals(_timed(normal + stalled + after, values, (20.0, 37.5)), CORE).facts[0]
+    assert (fact.attrs["baseline"], fact.attrs["anomaly"]) == (1.0, 9.0)
+    assert fact.attrs["direction"] == "up" and fact.attrs["shape"] == "level_shift"
+
+
+def test_a_hole_in_a_capture_is_not_filled_by_the_sample_after_it() -> None:
+    # 1 s sampling, the server unreachable for 200 s; the first sample after the hole is an
+    # outlier that must weigh as one sample, not as the 200 s before it
+    times = [float(i) for i in range(30)] + [230.0 + i for i in range(30)]
+    values = [10.0, 10.5, 9.5] * 10 + [90.0] + [10.0, 10.5, 9.5] * 9 + [10.0, 10.5]
+    fact = extract_signals(_timed(times, values, (240.0, 250.0)), CORE).facts[0]
+    assert fact.attrs["baseline"] == 10.0 and fact.attrs["direction"] == "none"
 
 
 # ---- invariants --------------------------------------------------------------------------------
