@@ -169,16 +169,7 @@ def onsets(statements: Sequence[StatementActivity], window: TimeWindow | None) -
     out: dict[str, Onset] = {}
     for a in timed:
         mine = halves[a.digest]
-        share_before = share_in = ratio = 0.0
-        for r in resources:
-            h, (all_before, all_during) = mine[r], totals[r]
-            sb = h.before / all_before if all_before > 0 else 0.0
-            sw = h.during / all_during if all_during > 0 else 0.0
-            # The resource with the larger rise decides, so a scan that takes reads counts too.
-            if sw - sb >= share_in - share_before:
-                share_before, share_in = sb, sw
-                floor = max(all_before / h.n_before, all_during / h.n_during) * 0.01
-                ratio = (h.rate_during + floor) / (h.rate_before + floor)
+        share_before, share_in, ratio = _taken(mine, totals, resources)
         time, calls = mine["time_ms"], mine["calls"]
         mean_ratio = (
             (time.during / calls.during) / (time.before / calls.before)
@@ -187,11 +178,7 @@ def onsets(statements: Sequence[StatementActivity], window: TimeWindow | None) -
         )
         calls_ratio = (calls.rate_during + 0.01) / (calls.rate_before + 0.01)
         started = calls.before == 0 and calls.during > 0
-        # The share must close a tenth of its gap to the whole: 0 -> 0.1 counts, and so does a
-        # statement that already dominated a quiet baseline (0.90 -> 0.99) while its load grew.
-        rose = started or (
-            ratio >= LOAD_RISE and share_in - share_before >= SHARE_RISE * (1.0 - share_before)
-        )
+        rose = started or _rose(share_before, share_in, ratio)
         if rose and share_in >= SHARE_RISE:
             role = "cause"
         elif mean_ratio >= SLOWER and calls_ratio < SLOWER:
@@ -208,6 +195,37 @@ def onsets(statements: Sequence[StatementActivity], window: TimeWindow | None) -
             started=started,
         )
     return out
+
+
+def _rose(share_before: float, share_in: float, ratio: float) -> bool:
+    """The load grew and the share closed a tenth of its gap to the whole: 0 -> 0.1 counts, and so
+    does a statement that already dominated a quiet baseline (0.90 -> 0.99) while its load grew."""
+    return ratio >= LOAD_RISE and share_in - share_before >= SHARE_RISE * (1.0 - share_before)
+
+
+def _taken(
+    mine: dict[str, _Halves], totals: dict[str, tuple[float, float]], resources: Sequence[str]
+) -> tuple[float, float, float]:
+    """A statement's share of the load before and in the window, and how its load grew.
+
+    Each resource is weighed, so a scan that takes the reads while others take the time counts
+    too. Of the resources whose share rose, the one the statement took most of in the window
+    speaks for it: a join that took nearly all the time while a steady write load kept most of
+    the reads took over the window, whichever share rose further. When none rose, the largest
+    rise is the one shown.
+    """
+    moves = []
+    for r in resources:
+        h, (all_before, all_during) = mine[r], totals[r]
+        sb = h.before / all_before if all_before > 0 else 0.0
+        sw = h.during / all_during if all_during > 0 else 0.0
+        floor = max(all_before / h.n_before, all_during / h.n_during) * 0.01
+        ratio = (h.rate_during + floor) / (h.rate_before + floor) if floor > 0 else 0.0
+        moves.append((sb, sw, ratio))
+    risen = [m for m in moves if _rose(*m)]
+    if risen:
+        return max(risen, key=lambda m: m[1])
+    return max(moves, key=lambda m: m[1] - m[0])
 
 
 def _table_of(name: str | None, tables: Sequence[TableInfo]) -> TableInfo | None:
