@@ -347,6 +347,18 @@ def test_onsets_tell_the_statement_that_took_over_from_the_one_that_only_got_slo
     assert onsets([SCAN], None) == {}
 
 
+def test_a_join_that_took_the_time_but_not_the_reads_took_over_the_window() -> None:
+    # it began one interval before the window; in it, it takes 99 % of the time while the steady
+    # updates keep most of the buffer reads: the time, whose share it took most of, speaks for it
+    join = _activity(
+        "10", "SELECT count(*) FROM a JOIN b ON b.v BETWEEN a.lo AND a.hi",
+        [0.0] * 4 + [2.0] * 6, [0.0] * 4 + [2000.0] * 6, [0.0] * 4 + [112.0] * 6,
+    )  # fmt: skip
+    found = onsets([join, STEADY], WINDOW)
+    assert (found["10"].role, found["10"].started) == ("cause", False)
+    assert (found["10"].share_before, found["10"].share_in_window) == (0.9524, 0.9901)
+
+
 def test_statement_facts_carry_load_shape_and_onset() -> None:
     [scan, slowed, steady] = _named(workload_facts(_workload(), WINDOW), "statement")
     assert (
