@@ -138,12 +138,23 @@ class _Halves:
 
 
 def _halves(a: StatementActivity, measure: str, window: TimeWindow) -> _Halves:
+    """The measure summed outside and inside the window, the interval at each edge left out.
+
+    A window's edges are uncertain by one sampling interval: a rate read at the first sample
+    after the onset straddles it, and an inferred window's boundary lands on either side of
+    that sample. The interval just outside each edge is neither the normal before nor the
+    anomaly, so it counts for neither (unless nothing else is outside).
+    """
     values: list[float] = getattr(a.series, measure)
-    inside = [v for t, v in zip(a.series.timestamps, values, strict=True) if window.start <= t <= window.end]
-    outside = [
-        v for t, v in zip(a.series.timestamps, values, strict=True) if not window.start <= t <= window.end
-    ]
-    return _Halves(sum(outside), sum(inside), len(outside), len(inside))
+    times = a.series.timestamps
+    inside = [k for k, t in enumerate(times) if window.start <= t <= window.end]
+    outside = [k for k, t in enumerate(times) if not window.start <= t <= window.end]
+    if inside:
+        edges = (inside[0] - 1, inside[-1] + 1)
+        outside = [k for k in outside if k not in edges] or outside
+    return _Halves(
+        sum(values[k] for k in outside), sum(values[k] for k in inside), len(outside), len(inside)
+    )
 
 
 def _in_window(a: StatementActivity, window: TimeWindow) -> float:

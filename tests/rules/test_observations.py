@@ -348,15 +348,25 @@ def test_onsets_tell_the_statement_that_took_over_from_the_one_that_only_got_slo
 
 
 def test_a_join_that_took_the_time_but_not_the_reads_took_over_the_window() -> None:
-    # it began one interval before the window; in it, it takes 99 % of the time while the steady
+    # it began two intervals before the window; in it, it takes 99 % of the time while the steady
     # updates keep most of the buffer reads: the time, whose share it took most of, speaks for it
     join = _activity(
         "10", "SELECT count(*) FROM a JOIN b ON b.v BETWEEN a.lo AND a.hi",
-        [0.0] * 4 + [2.0] * 6, [0.0] * 4 + [2000.0] * 6, [0.0] * 4 + [112.0] * 6,
+        [0.0] * 3 + [2.0] * 7, [0.0] * 3 + [2000.0] * 7, [0.0] * 3 + [112.0] * 7,
     )  # fmt: skip
     found = onsets([join, STEADY], WINDOW)
     assert (found["10"].role, found["10"].started) == ("cause", False)
-    assert (found["10"].share_before, found["10"].share_in_window) == (0.9524, 0.9901)
+    assert (found["10"].share_before, found["10"].share_in_window) == (0.9615, 0.9901)
+
+
+def test_the_interval_at_the_edge_of_the_window_is_neither_before_nor_in_it() -> None:
+    # the scan's first interval lands just before the window's start: it started with the window
+    early = _activity(
+        "11", "SELECT count(*) FROM public.big WHERE customer = $1",
+        [0.0] * 4 + [50.0] * 6, [0.0] * 4 + [900.0] * 6, [0.0] * 4 + [90000.0] * 6,
+    )  # fmt: skip
+    found = onsets([early, STEADY], WINDOW)
+    assert (found["11"].role, found["11"].started, found["11"].share_before) == ("cause", True, 0.0)
 
 
 def test_statement_facts_carry_load_shape_and_onset() -> None:
