@@ -361,25 +361,36 @@ class OnsetWatch:
 
 
 def still_abnormal(baseline: Sequence[Row], incident: Sequence[Row], voters: Voters | None = None) -> bool:
-    """Whether the newest samples still differ from the baseline kept from before the onset.
+    """Whether the newest samples still differ from the baseline kept from before the onset."""
+    return bool(incident) and abnormal_until(baseline, incident, voters) == incident[-1].time
+
+
+def abnormal_until(
+    baseline: Sequence[Row], incident: Sequence[Row], voters: Voters | None = None
+) -> float | None:
+    """When the strongest abnormal segment of the newest samples ends; None when none is abnormal.
 
     The view is the baseline and the latest incident samples (at most twice as
     many as the baseline, so the anomaly stays a segment the test may weigh);
     the incident goes on while the strongest segment, significant and moving
-    ``MIN_MOVED`` metrics, reaches the newest sample. A weaker segment after it
-    is the server's state after the incident (a plan that changed, tables
-    vacuumed), a new normal rather than the same anomaly: it becomes the
-    baseline the next onset is measured against.
+    ``MIN_MOVED`` metrics, reaches the newest sample. Once calm samples enough
+    for a segment of their own follow it, the segment ends where the anomaly did.
+    A weaker segment after it is the server's state after the incident (a plan
+    that changed, tables vacuumed), a new normal rather than the same anomaly: it
+    becomes the baseline the next onset is measured against.
     """
-    if not baseline or not incident:
-        return bool(incident)
+    if not incident:
+        return None
+    if not baseline:
+        return incident[-1].time
     recent = list(incident[-2 * len(baseline) :])
     rows = [*baseline, *recent]
     values, service = matrix(rows, voters)
     if values.size == 0:
-        return False
-    last = values.shape[1] - 1
+        return None
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         found = window.search(values)
     bar = voters.bar if voters is not None else DIRECTION_REL
-    return bool(found.windows) and found.best[1] == last and large(found, values, service, bar)
+    if not found.windows or not large(found, values, service, bar):
+        return None
+    return rows[found.best[1]].time

@@ -34,7 +34,7 @@ from models import Diagnosis, Incident, TimeWindow
 from rules import window
 from sleuth._options import DiagnoseOptions
 from sleuth.watch import capture
-from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, ongoing, service_bar, still_abnormal
+from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, abnormal_until, ongoing, service_bar
 from sleuth.watch.events import CauseBrief, WatchEvent
 from sleuth.watch.ring import Packed, Packer, Ring, Texts, unpack
 from sleuth.watch.state import Gap, OpenIncident, Pending
@@ -114,6 +114,8 @@ class _Incident:
         self.rows: list[Row] = []
         self.diagnosed_at = 0.0
         self.quiet = 0
+        # when the abnormal segment ended, as the first calm look saw it
+        self.ended: float | None = None
         self.diagnosis: Diagnosis | None = None
         # the top cause the last diagnosis before the opening named ("" before the first)
         self.pending_top: str | None = ""
@@ -319,9 +321,12 @@ class ServerWatch:
         self._files.append(packed, fresh)
         now = packed.time
         long = now - incident.record.onset >= self.tuning.max_incident_s
-        if still_abnormal(incident.baseline_rows, incident.rows, self._voters) and not long:
+        until = abnormal_until(incident.baseline_rows, incident.rows, self._voters)
+        if until == now and not long:
             incident.quiet = 0
         else:
+            if not incident.quiet:
+                incident.ended = until
             incident.quiet += 1
         if long or incident.quiet >= END_QUIET:
             self._resolve(incident, capped=long)
@@ -334,9 +339,16 @@ class ServerWatch:
         samples = [*incident.baseline, *incident.samples]
         end = incident.samples[-1].time if incident.samples else incident.record.onset
         if final and incident.quiet:
-            # The samples after the anomaly stopped belong to the baseline, not the window.
+            # The samples after the anomaly stopped belong to the baseline, not the window: it ends
+            # where the abnormal segment did, or before the calm samples when none was left.
             end = (
-                incident.samples[-1 - incident.quiet].time if len(incident.samples) > incident.quiet else end
+                incident.ended
+                if incident.ended is not None
+                else (
+                    incident.samples[-1 - incident.quiet].time
+                    if len(incident.samples) > incident.quiet
+                    else end
+                )
             )
         self._read_edges(samples)
         return capture.build(
