@@ -6,6 +6,9 @@ take hundreds of megabytes. So each sample is packed (the names shared
 between samples, the values in one float64 array) and, once older than the
 detection view, keeps its statements only every ``THIN``-th sample: the
 baseline of a statement's load needs its level, not every second of it.
+Past the view a sample's values are also compressed: most counters of an
+idle stretch repeat or barely move, so zlib keeps about a tenth of the
+bytes, and a sample is read back only when an incident takes its baseline.
 
 Statement texts come with a statement's first reading only (the collectors
 read each text once); the ring keeps them apart, so any slice of it can be
@@ -14,9 +17,10 @@ turned back into samples that name their statements.
 
 from __future__ import annotations
 
+import zlib
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 import numpy as np
@@ -75,6 +79,41 @@ class Packed:
     def nbytes(self) -> int:
         extra = 0 if self.statements is None else self.statements.nbytes
         return int(self.counters.nbytes + self.gauges.nbytes + extra)
+
+    def frozen(self) -> _Frozen:
+        parts = [self.counters, self.gauges]
+        if self.statements is not None:
+            parts.append(self.statements.ravel())
+        blob = zlib.compress(np.concatenate(parts).tobytes(), 1)
+        empty = np.empty(0, np.float64)
+        shell = replace(self, counters=empty, gauges=empty, statements=None)
+        return _Frozen(
+            self.time, shell, blob, len(self.counters), len(self.gauges), self.statements is not None
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _Frozen:
+    """A packed sample with its values compressed; ``thawed`` gives the sample back exactly."""
+
+    time: float
+    shell: Packed
+    blob: bytes
+    counters: int
+    gauges: int
+    has_statements: bool
+
+    def thawed(self) -> Packed:
+        values = np.frombuffer(zlib.decompress(self.blob), np.float64)
+        c, g = self.counters, self.gauges
+        table = None
+        if self.has_statements:
+            shape = (len(self.shell.statement_ids or ()), len(self.shell.statement_names))
+            table = values[c + g :].reshape(shape)
+        return replace(self.shell, counters=values[:c], gauges=values[c : c + g], statements=table)
+
+    def nbytes(self) -> int:
+        return len(self.blob)
 
 
 class Texts:
@@ -165,14 +204,14 @@ class Ring:
         self.span_s = span_s
         self._full = max(1, full)
         # Room for a sample every interval, plus slack for the odd early one.
-        self._items: deque[Packed] = deque(maxlen=int(span_s / interval_s) + 8)
+        self._items: deque[Packed | _Frozen] = deque(maxlen=int(span_s / interval_s) + 8)
         self._added = 0
 
     def __len__(self) -> int:
         return len(self._items)
 
     def __iter__(self) -> Iterator[Packed]:
-        return iter(self._items)
+        return (_open(p) for p in self._items)
 
     def add(self, packed: Packed) -> None:
         self._items.append(packed)
@@ -182,19 +221,25 @@ class Ring:
         if len(self._items) > self._full:
             at = len(self._items) - 1 - self._full
             old = self._items[at]
-            if old.statements is not None and (self._added - 1 - self._full) % THIN:
-                self._items[at] = old.thinned()
+            if isinstance(old, Packed):
+                if old.statements is not None and (self._added - 1 - self._full) % THIN:
+                    old = old.thinned()
+                self._items[at] = old.frozen()
 
     def last(self) -> Packed | None:
-        return self._items[-1] if self._items else None
+        return _open(self._items[-1]) if self._items else None
 
     def since(self, time: float) -> list[Packed]:
         """Samples at or after ``time``, oldest first."""
-        return [p for p in self._items if p.time >= time]
+        return [_open(p) for p in self._items if p.time >= time]
 
     def tail(self, count: int) -> list[Packed]:
         start = max(0, len(self._items) - count)
-        return list(islice(self._items, start, None))
+        return [_open(p) for p in islice(self._items, start, None)]
 
     def nbytes(self) -> int:
         return sum(p.nbytes() for p in self._items)
+
+
+def _open(item: Packed | _Frozen) -> Packed:
+    return item.thawed() if isinstance(item, _Frozen) else item
