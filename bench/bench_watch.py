@@ -194,23 +194,27 @@ def throughput(paths: list[Path], seconds: float) -> int:
     return 0
 
 
-def anomalies(baseline_s: float) -> int:
-    """Every lab anomaly, on each server that has it, injected while the watcher runs under the steady
-    workload (the live tests' tuning: 0.5 s interval, 30 s view); one round per anomaly, both servers
-    at once. Prints each outcome, how many were told with the right top cause, and the p50 latency."""
+def anomalies(baseline_s: float, only: list[str] | None = None, keep: Path | None = None) -> int:
+    """Every lab anomaly (or those named in ``only``, with the seeds of a whole run), on each server
+    that has it, injected while the watcher runs under the steady workload (the live tests' tuning:
+    0.5 s interval, 30 s view); one round per anomaly, both servers at once. Prints each outcome, how
+    many were told with the right top cause, and the p50 latency. ``keep`` keeps the incident files."""
     from lab.injectors import ANOMALIES
     from tests.live.scenario import EXPECTED
-    from tests.watch.scenario import Server, watched_round, watching
+    from tests.watch.scenario import Server, armed, watched_round, watching
 
     lab = ensure_lab()
     pg = Server("lab-pg", lab.pg, lab.pg_admin)
     maria = Server("lab-mariadb", lab.mysql, lab.mysql_admin)
     outcomes = []
-    with tempfile.TemporaryDirectory() as tmp, watching([pg, maria], Path(tmp)) as (_runner, events, _loads):
+    with tempfile.TemporaryDirectory() as tmp, watching([pg, maria], keep or Path(tmp)) as (_r, events, _l):
         for i, anomaly in enumerate(EXPECTED):
+            if only and anomaly not in only:
+                continue
             cases = [(s, anomaly) for s in (pg, maria) if s.engine in ANOMALIES[anomaly].engines]
+            armed_round = armed(cases, seed=i)
             time.sleep(baseline_s)
-            for outcome in watched_round(events, cases, seed=i):
+            for outcome in watched_round(events, armed_round):
                 outcomes.append(outcome)
                 print(("ok   " if outcome.right else "MISS ") + outcome.line(), flush=True)
         opened = [e for e in events.seen if e.kind == "opened"]
@@ -226,6 +230,8 @@ def anomalies(baseline_s: float) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tests.live.scenario import EXPECTED
+
     parser = argparse.ArgumentParser(prog="bench_watch")
     sub = parser.add_subparsers(dest="mode", required=True)
     s = sub.add_parser("soak")
@@ -239,9 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seconds", type=float, default=20.0)
     a = sub.add_parser("anomalies")
     a.add_argument("--baseline", type=float, default=28.0, help="seconds of steady workload before each")
+    a.add_argument("--only", nargs="+", choices=sorted(EXPECTED), help="these anomalies only")
+    a.add_argument("--keep", type=Path, default=None, help="keep the incidents and state in this directory")
     args = parser.parse_args(argv)
     if args.mode == "anomalies":
-        return anomalies(args.baseline)
+        return anomalies(args.baseline, args.only, args.keep)
     if args.mode == "soak":
         return soak(args.minutes, args.record)
     if args.mode == "replay":

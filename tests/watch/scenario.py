@@ -130,20 +130,28 @@ def watching(
         app.history.close()
 
 
+Round = list[tuple["Server", str, Injector]]
+
+
+def armed(cases: Sequence[tuple[Server, str]], *, seed: int) -> Round:
+    """Each (server, anomaly) with its injector built: its tables created and filled now, so that
+    setting it up is part of the baseline that follows, not of the anomaly."""
+    return [
+        (server, anomaly, ANOMALIES[anomaly].make(lab_dsn(server.admin), random.Random(seed + i)))
+        for i, (server, anomaly) in enumerate(cases)
+    ]
+
+
 def watched_round(
     events: Events,
-    cases: Sequence[tuple[Server, str]],
+    armed_round: Round,
     *,
-    seed: int,
     notice_s: float = 40.0,
     hold_s: float = 6.0,
     end_s: float = 60.0,
 ) -> list[Outcome]:
-    """Inject each (server, anomaly) at once; hold each until notified plus ``hold_s``; wait for the ends."""
-    injectors: list[tuple[Server, str, Injector, float]] = []
-    for i, (server, anomaly) in enumerate(cases):
-        injector = ANOMALIES[anomaly].make(lab_dsn(server.admin), random.Random(seed + i))
-        injectors.append((server, anomaly, injector, injector.start()))
+    """Inject each armed anomaly at once; hold each until notified plus ``hold_s``; wait for the ends."""
+    injectors = [(server, anomaly, injector, injector.start()) for server, anomaly, injector in armed_round]
     opened: dict[str, WatchEvent | None] = {}
     try:
         for server, _anomaly, _injector, started in injectors:

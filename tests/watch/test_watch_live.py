@@ -26,7 +26,7 @@ from sleuth.watch.state import ServerState
 from tests.live.lab_env import REPO, Lab
 from tests.watch.conftest import servers
 from tests.watch.process import WatchProcess
-from tests.watch.scenario import FAST, Server, watched_round, watching
+from tests.watch.scenario import FAST, Server, armed, watched_round, watching
 
 pytestmark = pytest.mark.live
 
@@ -54,8 +54,9 @@ def test_anomalies_on_both_servers_are_notified_as_they_start_with_the_right_top
     outcomes = []
     with watching([pg, maria], tmp_path) as (runner, events, loads):
         for i, cases in enumerate(rounds):
+            armed_round = armed(cases, seed=i)
             time.sleep(BASELINE_S)
-            outcomes += watched_round(events, cases, seed=i)
+            outcomes += watched_round(events, armed_round)
         statuses = runner.statuses()
         # one opening per anomaly and nothing else, in the order the servers noticed them
         by_time = sorted((o.opened for o in outcomes if o.opened is not None), key=lambda e: e.time)
@@ -217,9 +218,9 @@ def _fleet_run(
     try:
         for server in four:
             assert proc.wait_for("connected", server.name, 60) is not None, (tmp / "watch.log").read_text()
-        time.sleep(BASELINE_S)
         cases = [(four[1], "lock_contention"), (four[2], "missing_index")]
-        injectors = [ANOMALIES[a].make(lab_dsn(s.admin), random.Random(7)) for s, a in cases]
+        injectors = [injector for _, _, injector in armed(cases, seed=7)]
+        time.sleep(BASELINE_S)
         for injector in injectors:
             injector.start()
         try:
