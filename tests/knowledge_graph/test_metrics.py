@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,8 +10,9 @@ from hypothesis import strategies as st
 
 from knowledge_graph import KnowledgeGraph, MetricAlias, MetricInfo, load_default_graph
 from models import Fact
+from tests.rules.signal_support import DBSHERLOCK
 
-CASES = Path("/work/shared/datasets/dbsherlock-tpcc16w/cases")
+CASES = DBSHERLOCK / "cases"
 
 
 @pytest.fixture(scope="module")
