@@ -12,12 +12,20 @@ validating every file, and writing one JSON line per incident. CPU per incident
 is the whole process tree's user + system time divided by the incidents, which
 stays honest when other work shares the machine; wall-clock throughput does
 not, so the load average is printed beside it.
+
+On a busy shared machine even CPU time drifts by a fifth from run to run.
+``--instructions`` adds one run per job count under valgrind's callgrind: the
+instructions executed by the whole process tree per incident, which other work
+does not change (about fifty times slower; use fewer ``--copies``). A forked
+worker's counters are zeroed at the fork (``PyOS_AfterFork_Child``), since it
+would otherwise carry the parent's count up to that point.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -56,12 +64,42 @@ def run_once(folder: Path, jobs: int) -> tuple[float, float]:
     return time.perf_counter() - t0, children_cpu() - cpu0
 
 
+def instructions(folder: Path, jobs: int) -> int:
+    """Instructions the whole ``sleuth diagnose`` process tree executes, counted by callgrind."""
+    with tempfile.TemporaryDirectory(prefix="sleuth-bench-callgrind-") as out:
+        log = Path(out) / "log"
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--trace-children=yes",
+                "--zero-before=PyOS_AfterFork_Child",
+                f"--callgrind-out-file={out}/callgrind.%p",
+                f"--log-file={log}.%p",
+                sys.executable,
+                str(SLEUTH),
+                "diagnose",
+                str(folder),
+                "--no-llm",
+                "--format",
+                "json",
+                "--jobs",
+                str(jobs),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        counts = re.findall(r"Collected : (\d+)", "".join(p.read_text() for p in Path(out).glob("log.*")))
+    return sum(int(c) for c in counts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=Path, default=Path("/tmp/dbs"))
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sleuth-bench-batch-") as tmp:
         folder = Path(tmp)
@@ -78,6 +116,11 @@ def main() -> None:
             wall, cpu = statistics.median(walls), statistics.median(cpus)
             print(f"| {jobs} | {n / wall:.0f} | {wall:.2f} | {cpu / n * 1000:.2f} |")
         print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+        if args.instructions:
+            print("\n| jobs | instructions per incident (whole tree, start-up included) |")
+            print("|---:|---:|")
+            for jobs in args.jobs:
+                print(f"| {jobs} | {instructions(folder, jobs) / n / 1e6:.1f} M |")
 
 
 if __name__ == "__main__":

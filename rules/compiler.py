@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -74,8 +74,7 @@ class CompiledRuleset:
         Fewer properties make the JSON cheaper and keep durable's fixed-size
         property table (64 slots, open addressing) far from full.
         """
-        wanted = self.keys.get((fact.kind, fact.name), frozenset())
-        return fact_message(fact, fid, sid, wanted, _reads(wanted))
+        return fact_message(fact, fid, sid, self.keys.get((fact.kind, fact.name), frozenset()))
 
 
 _BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
@@ -123,18 +122,27 @@ def fact_message(
     message: dict[str, Any] = {"sid": sid, "fid": fid, "kind": token(fact.kind), "name": token(fact.name)}
     if keys is None or "certainty" in keys:
         message["certainty"] = fact.certainty
-    if keys is None:
-        chosen: Iterable[tuple[str, Any]] = fact.attrs.items()
-    else:
-        # a ruleset reads a few of a fact's attributes: look those up rather than type every one
+    if keys is not None:
+        # a ruleset reads a few of a fact's attributes: look those up, each with its typed keys
+        # worked out once per set of keys rather than once per message
         attrs = fact.attrs
-        chosen = ((name, attrs.get(name)) for name in (_reads(keys) if reads is None else reads))
-    for key, value in chosen:
+        for key, as_number, as_text, as_flag in _typed_reads(keys, None if reads is None else tuple(reads)):
+            value = attrs.get(key)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                typed = as_flag
+            elif isinstance(value, str):
+                typed = as_text
+            else:
+                typed = as_number
+            if typed is not None:
+                message[typed] = token(value) if isinstance(value, str) else value
+        return message
+    for key, value in fact.attrs.items():
         if key == "certainty" or value is None:  # the fact's own certainty is what a test means
             continue
-        typed = attr_key(key, value)
-        if keys is None or typed in keys:
-            message[typed] = token(value) if isinstance(value, str) else value
+        message[attr_key(key, value)] = token(value) if isinstance(value, str) else value
     return message
 
 
@@ -162,6 +170,28 @@ _AWKWARD_MARKS = ("e-", "e+", "NaN", "Infinity")
 def _reads(keys: frozenset[str]) -> tuple[str, ...]:
     """The attribute names behind a ruleset's typed message keys (``certainty`` is the fact's own)."""
     return tuple(sorted({typed[2:] for typed in keys if typed[1:2] == "_"}))
+
+
+@functools.lru_cache(maxsize=1024)
+def _typed_reads(
+    keys: frozenset[str], reads: tuple[str, ...] | None
+) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """Per attribute read, its message key as a number, a text and a flag (``attr_key``), each
+    only if ``keys`` holds it; the fact's own ``certainty`` is never an attribute's."""
+    found: list[tuple[str, str | None, str | None, str | None]] = []
+    for name in _reads(keys) if reads is None else reads:
+        if name == "certainty":
+            continue
+        number, text, flag = attr_key(name, 0.0), attr_key(name, ""), attr_key(name, True)
+        found.append(
+            (
+                name,
+                number if number in keys else None,
+                text if text in keys else None,
+                flag if flag in keys else None,
+            )
+        )
+    return tuple(found)
 
 
 def awkward_number(value: Any) -> bool:

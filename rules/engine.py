@@ -63,10 +63,31 @@ _host: _QuietHost | None = None
 _compiled: weakref.WeakKeyDictionary[RuleBook, list[CompiledRuleset]] = weakref.WeakKeyDictionary()
 _sessions: dict[str, _Session] = {}
 # Per book, keyed by (engine, disabled rules): the rulesets a run asserts into (``_targets_for``).
-_targets: weakref.WeakKeyDictionary[
-    RuleBook, dict[tuple[str | None, frozenset[str]], list[tuple[CompiledRuleset, frozenset[Subject]]]]
-] = weakref.WeakKeyDictionary()
+_targets: weakref.WeakKeyDictionary[RuleBook, dict[tuple[str | None, frozenset[str]], _Targets]] = (
+    weakref.WeakKeyDictionary()
+)
 _TARGETS_PER_BOOK = 32
+# Actions that raised, which durable keeps as the session state's "exception" instead of raising;
+# per ruleset, the count when its state was last read: a state is read only when it can hold one.
+_failures = 0
+_failures_read: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The rulesets a run asserts into, and per fact subject the positions of those that test it."""
+
+    rulesets: list[CompiledRuleset]
+    by_subject: dict[Subject, tuple[int, ...]]
+
+    def split(self, facts: Sequence[Fact], fids: Sequence[int]) -> list[list[int]]:
+        """Per ruleset, the facts among ``fids`` it tests, in order: each fact is looked up once."""
+        out: list[list[int]] = [[] for _ in self.rulesets]
+        for i in fids:
+            fact = facts[i]
+            for at in self.by_subject.get((fact.kind, fact.name), ()):
+                out[at].append(i)
+        return out
 
 
 @dataclass
@@ -81,7 +102,9 @@ class _Session:
     errors: list[str] = field(default_factory=list)
     derived: dict[str, int] = field(default_factory=dict)  # derived fact name -> fact id
     pending: list[int] = field(default_factory=list)
-    asserted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # ruleset -> messages
+    # ruleset -> each batch asserted into it: its messages and, once encoded, their JSON (reused to
+    # retract them, which durable needs word for word)
+    asserted: dict[str, list[tuple[list[dict[str, Any]], str | None]]] = field(default_factory=dict)
     closing: bool = False
 
     def applies(self, rule: RuleSpec) -> bool:
@@ -134,12 +157,13 @@ def run_rules(
         try:
             while session.pending:
                 batch, session.pending = session.pending, []
-                for ruleset, subjects in targets:
-                    _assert(ruleset, subjects, session, batch)
+                for ruleset, fids in zip(targets.rulesets, targets.split(session.facts, batch), strict=True):
+                    if fids:
+                        _assert(ruleset, session, fids)
         finally:
             session.closing = True
-            for name, messages in session.asserted.items():
-                _retract(name, messages, session)
+            for name, batches in session.asserted.items():
+                _retract(name, batches, session)
             del _sessions[sid]
     return resolve(session.facts, session.raw, session.errors)
 
@@ -189,9 +213,7 @@ def _rulesets_for(book: RuleBook) -> list[CompiledRuleset]:
     return planned
 
 
-def _targets_for(
-    book: RuleBook, engine: str | None, disabled: frozenset[str]
-) -> list[tuple[CompiledRuleset, frozenset[Subject]]]:
+def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -> _Targets:
     """The rulesets with a rule that can fire here, each with the fact subjects those rules test.
 
     A rule for another engine, or a disabled one, records nothing when it
@@ -202,13 +224,17 @@ def _targets_for(
     key = (engine, disabled)
     found = per_book.get(key)
     if found is None:
-        found = []
+        rulesets: list[CompiledRuleset] = []
+        by_subject: dict[Subject, list[int]] = {}
         for ruleset in _rulesets_for(book):
             live = [
                 c for c in ruleset.rules if c.rule.id not in disabled and book.applies_to(c.rule.id, engine)
             ]
             if live:
-                found.append((ruleset, frozenset().union(*(c.subjects for c in live))))
+                for wanted in sorted(frozenset().union(*(c.subjects for c in live))):
+                    by_subject.setdefault(wanted, []).append(len(rulesets))
+                rulesets.append(ruleset)
+        found = _Targets(rulesets, {k: tuple(v) for k, v in by_subject.items()})
         if len(per_book) >= _TARGETS_PER_BOOK:
             per_book.clear()
         per_book[key] = found
@@ -217,31 +243,37 @@ def _targets_for(
 
 def _action(compiled: CompiledRule) -> Callable[[Any], None]:
     def run(closure: Any) -> None:
-        session = _sessions.get(str(closure.s.sid))
-        if session is None:  # a stray session: nothing to record into, so fail loudly in durable's state
-            raise RuntimeError(f"rule {compiled.rule.id} fired outside a sleuth session")
-        session.record(compiled, closure._m or {})
+        global _failures
+        try:
+            session = _sessions.get(str(closure.s.sid))
+            if session is None:  # a stray session: nothing to record into, so fail loudly in durable's state
+                raise RuntimeError(f"rule {compiled.rule.id} fired outside a sleuth session")
+            session.record(compiled, closure._m or {})
+        except BaseException:
+            _failures += 1
+            raise
 
     return run
 
 
-def _assert(
-    ruleset: CompiledRuleset, subjects: frozenset[Subject], session: _Session, fids: Sequence[int]
-) -> None:
+def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) -> None:
+    """Assert the facts ``fids`` (each one the ruleset tests) and surface what durable swallowed."""
     facts = session.facts
-    wanted = [
-        ruleset.message(facts[i], i, session.sid) for i in fids if (facts[i].kind, facts[i].name) in subjects
-    ]
-    if not wanted:
-        return
+    wanted = [ruleset.message(facts[i], i, session.sid) for i in fids]
     host = _host_instance()
-    session.asserted.setdefault(ruleset.name, []).extend(wanted)
+    batches = session.asserted.setdefault(ruleset.name, [])
+    batches.append((wanted, None))
     try:
-        _call(host, ruleset.name, "assert_facts", wanted)
+        text = encode_messages(wanted)
+        batches[-1] = (wanted, text)
+        _call(host, ruleset.name, "assert_facts", wanted, text)
     except durable_engine.MessageNotHandledException:
         pass  # the sink makes this unreachable; an unmatched fact is never an error
     except Exception as exc:
         session.errors.append(f"rules engine ({ruleset.name}): {type(exc).__name__}: {exc}")
+    if _failures_read.get(ruleset.name, 0) == _failures:
+        return  # no action raised since this ruleset's state was last read: nothing was swallowed
+    _failures_read[ruleset.name] = _failures
     try:
         state = host.get_state(ruleset.name, session.sid)
     except Exception:
@@ -253,15 +285,23 @@ def _assert(
         host.update_state(ruleset.name, state)
 
 
-def _call(host: _QuietHost, ruleset_name: str, operation: str, messages: list[dict[str, Any]]) -> None:
-    """``Host.assert_facts``/``retract_facts`` with our own JSON (see ``encode_messages``).
+def _call(
+    host: _QuietHost,
+    ruleset_name: str,
+    operation: str,
+    messages: list[dict[str, Any]],
+    text: str | None = None,
+) -> None:
+    """``Host.assert_facts``/``retract_facts`` with our own JSON (see ``encode_messages``): ``text``,
+    when the caller has already encoded ``messages``.
 
     Mirrors durable's ``Host._handle_function``: run the engine call, then the
     actions it queued for the session, re-raising an error the callback reports.
     """
     ruleset = host.get_ruleset(ruleset_name)
     native = durable_engine.durable_rules_engine  # the C extension durable's own Ruleset calls
-    result = getattr(native, operation)(ruleset._handle, encode_messages(messages))
+    encoded = encode_messages(messages) if text is None else text
+    result = getattr(native, operation)(ruleset._handle, encoded)
     state_handle = ruleset._handle_result(result, messages)
     errors: list[BaseException | None] = []
     ruleset.do_actions(state_handle, lambda error, _state: errors.append(error))
@@ -269,9 +309,15 @@ def _call(host: _QuietHost, ruleset_name: str, operation: str, messages: list[di
         raise errors[0]
 
 
-def _retract(ruleset_name: str, messages: list[dict[str, Any]], session: _Session) -> None:
+def _retract(
+    ruleset_name: str, batches: list[tuple[list[dict[str, Any]], str | None]], session: _Session
+) -> None:
+    messages = [m for batch, _ in batches for m in batch]
+    texts = [text for _, text in batches]
+    # each batch's JSON is an array: their items joined make the array of every message
+    joined = None if None in texts else "[" + ",".join(t[1:-1] for t in texts if t and len(t) > 2) + "]"
     try:
-        _call(_host_instance(), ruleset_name, "retract_facts", messages)
+        _call(_host_instance(), ruleset_name, "retract_facts", messages, joined)
     except durable_engine.MessageNotHandledException:
         pass
     except Exception as exc:

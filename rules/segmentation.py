@@ -50,8 +50,10 @@ class Scaling:
         rows = slice(first_row, first_row + values.shape[0])
         with np.errstate(invalid="ignore"):
             out = (values - self.centre[rows, None]) / self.sigma[rows, None]
-        np.nan_to_num(out, copy=False, nan=0.0, posinf=Z_CLIP, neginf=-Z_CLIP)
-        np.clip(out, -Z_CLIP, Z_CLIP, out=out)
+        # NaN reads 0; the infinities, like every large z, are clipped
+        out[np.isnan(out)] = 0.0
+        np.minimum(out, Z_CLIP, out=out)
+        np.maximum(out, -Z_CLIP, out=out)
         out[~self.votes[rows]] = 0.0
         return out
 
@@ -66,9 +68,9 @@ def fit_scaling(values: Matrix, *, robust: bool = True) -> Scaling:
     if not robust:
         with np.errstate(invalid="ignore"):
             empty = np.zeros(values.shape[0])
-            mean = np.nan_to_num(np.nanmean(values, axis=1)) if values.size else empty
-            spread = np.nan_to_num(np.nanstd(values, axis=1)) if values.size else empty
-            top = np.nan_to_num(np.nanmax(np.abs(values), axis=1)) if values.size else empty
+            mean = stats.finite(np.nanmean(values, axis=1)) if values.size else empty
+            spread = stats.finite(np.nanstd(values, axis=1)) if values.size else empty
+            top = stats.finite(np.nanmax(np.abs(values), axis=1)) if values.size else empty
         return Scaling(mean, np.maximum(spread, 0.05 * top + 1e-9), np.ones(values.shape[0], dtype=bool))
     return fit_scalings(values)[0]
 
@@ -101,11 +103,11 @@ def fit_scalings(values: Matrix) -> tuple[Scaling, Scaling]:
             spread[rows] = np.median(deviation, axis=1)
             steps[rows] = np.median(step, axis=1)
         else:
-            spread[rows] = np.nan_to_num(stats.row_median(deviation))
-            steps[rows] = np.nan_to_num(stats.row_median(step))
-        centre[rows] = np.nan_to_num(mid)
+            spread[rows] = stats.finite(stats.row_median(deviation))
+            steps[rows] = stats.finite(stats.row_median(step))
+        centre[rows] = stats.finite(mid)
         top = np.abs(block).max(axis=1) if dense and t else np.abs(stats.row_extreme(block, largest=True))
-        scale[rows] = np.nan_to_num(top)
+        scale[rows] = stats.finite(top)
         climbs = _only_climbs(block)
         votes[rows] = (np.abs(_time_correlation(sample, dense)) < MONOTONE_CORRELATION) & ~climbs
     floor = 0.05 * scale + 1e-9

@@ -21,7 +21,7 @@ MAD_TO_SIGMA = 1.4826
 
 def row_count(values: Matrix) -> NDArray[np.int64]:
     """Non-missing samples per row."""
-    counts: NDArray[np.int64] = np.count_nonzero(~np.isnan(values), axis=1).astype(np.int64)
+    counts: NDArray[np.int64] = (~np.isnan(values)).sum(axis=1, dtype=np.int64)
     return counts
 
 
@@ -31,12 +31,12 @@ def row_median(values: Matrix) -> Vector:
         return np.full(values.shape[0], np.nan)
     ordered = np.sort(values, axis=1)  # NaN sorts last
     n = row_count(values)
-    lo = np.clip((n - 1) // 2, 0, None)
-    hi = np.clip(n // 2, 0, None)
-    hi = np.minimum(hi, values.shape[1] - 1)
-    lo_v = np.take_along_axis(ordered, lo[:, None], axis=1)[:, 0]
-    hi_v = np.take_along_axis(ordered, hi[:, None], axis=1)[:, 0]
-    med: Vector = (lo_v + hi_v) / 2.0
+    rows = np.arange(values.shape[0])
+    # plain ufuncs and one fancy index each: a few microseconds less per call than np.clip and
+    # take_along_axis, and signals take a dozen medians per window
+    lo = np.maximum((n - 1) // 2, 0)
+    hi = np.minimum(n // 2, values.shape[1] - 1)
+    med: Vector = (ordered[rows, lo] + ordered[rows, hi]) / 2.0
     med[n == 0] = np.nan
     return med
 
@@ -47,9 +47,21 @@ def row_quantile(values: Matrix, q: float) -> Vector:
         return np.full(values.shape[0], np.nan)
     ordered = np.sort(values, axis=1)
     n = row_count(values)
-    rank = np.clip(np.ceil(q * n).astype(np.int64) - 1, 0, values.shape[1] - 1)
-    out: Vector = np.take_along_axis(ordered, rank[:, None], axis=1)[:, 0]
+    rank = np.minimum(np.maximum(np.ceil(q * n).astype(np.int64) - 1, 0), values.shape[1] - 1)
+    out: Vector = ordered[np.arange(values.shape[0]), rank]
     out[n == 0] = np.nan
+    return out
+
+
+_LARGEST = float(np.finfo(np.float64).max)
+
+
+def finite(values: Vector) -> Vector:
+    """``np.nan_to_num`` of a float vector (NaN 0, infinities the largest finite numbers), as two ufuncs:
+    numpy's own spends most of its time deciding the dtype, on vectors of a hundred metrics."""
+    out: Vector = np.where(np.isnan(values), 0.0, values)
+    np.minimum(out, _LARGEST, out=out)
+    np.maximum(out, -_LARGEST, out=out)
     return out
 
 

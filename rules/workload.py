@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models import (
     CauseFinding,
@@ -62,7 +63,12 @@ from models import (
     TableInfo,
     TimeWindow,
 )
-from sources.live.sqltext import ColumnUse, Dialect, SqlAnalysis, analyze, dialect_of, same_table
+
+if TYPE_CHECKING:
+    from sources.live.sqltext import ColumnUse, Dialect, SqlAnalysis
+
+# The statement parser (sqlglot, and the live collectors' package around it) is imported where a
+# statement or a table is read: a capture with only metric series never pays for loading it.
 
 SOURCE = "observations"
 STATEMENT_LIMIT = 10
@@ -152,9 +158,7 @@ def _halves(a: StatementActivity, measure: str, window: TimeWindow) -> _Halves:
     if inside:
         edges = (inside[0] - 1, inside[-1] + 1)
         outside = [k for k in outside if k not in edges] or outside
-    return _Halves(
-        sum(values[k] for k in outside), sum(values[k] for k in inside), len(outside), len(inside)
-    )
+    return _Halves(sum(values[k] for k in outside), sum(values[k] for k in inside), len(outside), len(inside))
 
 
 def _in_window(a: StatementActivity, window: TimeWindow) -> float:
@@ -242,6 +246,8 @@ def _taken(
 def _table_of(name: str | None, tables: Sequence[TableInfo]) -> TableInfo | None:
     if not name:
         return None
+    from sources.live.sqltext import same_table
+
     return next((t for t in tables if same_table(t.qualified, name) or same_table(t.name, name)), None)
 
 
@@ -261,6 +267,8 @@ def _plan(plans: Sequence[StatementPlan], digest: str) -> StatementPlan | None:
 def _plan_flags(plan: StatementPlan | None, table: str | None) -> Attrs:
     if plan is None:
         return {}
+    from sources.live.sqltext import same_table
+
     scans = [n for n in plan.nodes if n.node_type == "Seq Scan"]
     inner_scan = any(n.node_type == "Seq Scan" and n.parent == "Inner" for n in plan.nodes)
     loops = any(
@@ -411,6 +419,8 @@ def _redundancy(table: TableInfo) -> list[tuple[IndexInfo, str, str]]:
 
 class _Builder:
     def __init__(self, incident: Incident, window: TimeWindow | None, settings: Mapping[str, float]) -> None:
+        from sources.live.sqltext import analyze, dialect_of
+
         self.incident = incident
         self.settings = settings
         self.dialect: Dialect = dialect_of(incident.instance.engine)
@@ -442,6 +452,8 @@ class _Builder:
 
     def _touching(self, table: TableInfo, *, write: bool) -> _Statement | None:
         """The heaviest rising statement that reads (or writes) the table."""
+        from sources.live.sqltext import same_table
+
         for s in self.statements:
             if not s.rising:
                 continue
@@ -548,6 +560,8 @@ class _Builder:
         return found
 
     def index_candidate_facts(self) -> list[Fact]:
+        from sources.live.sqltext import same_table
+
         out: list[Fact] = []
         for s, table, uses in self.index_candidates():
             columns = list(

@@ -2,9 +2,13 @@
 
 With several jobs the workers are forked *after* the rule book and the graph
 are loaded and compiled, so each inherits them instead of loading its own
-(loading costs more than diagnosing a DBSherlock incident). Workers ignore
-SIGINT, SIGTERM and SIGHUP: they reach the parent, which keeps what finished
-and stops the rest. Results come back in the order of the paths, so output is stable.
+(loading costs more than diagnosing a DBSherlock incident). This process is
+one of the jobs: while it waits for the next result in order, it diagnoses the
+last files no worker has started, and what it diagnoses itself is never
+pickled through a pipe (sending a diagnosis back costs a tenth of making it).
+Workers ignore SIGINT, SIGTERM and SIGHUP: they reach the parent, which keeps
+what finished and stops the rest. Results come back in the order of the paths,
+so output is stable.
 """
 
 from __future__ import annotations
@@ -54,9 +58,9 @@ def _init_child() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
-def _attempt_inherited(path: Path) -> Outcome:
+def _attempt_inherited(paths: Sequence[Path]) -> list[Outcome]:
     assert _worker is not None, "the pool's worker is set before the fork"
-    return attempt(_worker, path)
+    return [attempt(_worker, path) for path in paths]
 
 
 def can_fork() -> bool:
@@ -68,8 +72,9 @@ def can_fork() -> bool:
 def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Outcome]:
     """Outcomes in the order of ``paths``, each yielded as soon as it and those before it are done.
 
-    ``jobs > 1`` forks that many workers (never more than the CPUs or the files);
-    where fork is not available the batch runs in this process.
+    ``jobs > 1`` forks one worker fewer than that (never more jobs than the CPUs or the
+    files), this process being the last; where fork is not available the batch runs in
+    this process.
     """
     workers = min(jobs, len(paths), os.cpu_count() or jobs)
     if workers <= 1 or not can_fork():
@@ -85,13 +90,31 @@ def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Out
     # collections neither walk it nor write to its pages (which fork would then copy).
     thawed = gc.get_freeze_count() == 0
     gc.freeze()
-    # Small chunks keep the stream steady; a few per worker amortise the round trips.
-    chunk = max(1, min(16, len(paths) // (workers * 16)))
+    # Small chunks keep the stream steady and the shares even; a few per job amortise the round trips.
+    size = max(1, min(16, len(paths) // (workers * 16)))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_child
+        max_workers=workers - 1, mp_context=multiprocessing.get_context("fork"), initializer=_init_child
     )
     try:
-        yield from pool.map(_attempt_inherited, paths, chunksize=chunk)
+        futures = [pool.submit(_attempt_inherited, chunk) for chunk in chunks]
+        here: dict[int, list[Outcome]] = {}  # chunks done in this process ahead of their turn
+        last = len(chunks) - 1  # the last chunk a worker may not have started
+        for i, future in enumerate(futures):
+            # Workers take chunks in order: while the next one is under way, this process takes the
+            # last one not started (a future not started can be cancelled), until they meet.
+            while i not in here and not future.done() and last > i:
+                if not futures[last].cancel():
+                    last = i  # started: so is every chunk before it
+                    break
+                here[last] = [attempt(worker, path) for path in chunks[last]]
+                last -= 1
+            if i in here:
+                yield from here.pop(i)
+            elif future.cancel():
+                yield from (attempt(worker, path) for path in chunks[i])
+            else:
+                yield from future.result()
     finally:
         # On an early stop (Ctrl-C, a closed pipe) the queued work is dropped, not waited for.
         pool.shutdown(wait=True, cancel_futures=True)
