@@ -48,10 +48,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from models import Event, Fact, Incident, Instance, LockWait, SqlDigest, TimeWindow
 from rules.workload import workload_facts
-from sources.live.sqltext import Dialect, analyze, dialect_of
+
+if TYPE_CHECKING:
+    from sources.live.sqltext import Dialect
+
+# The statement parser (sqlglot) is imported where a statement is read: a capture of metric series
+# alone, a batch of them above all, never pays for loading it.
 
 TOP_SQL_LIMIT = 10
 EVENT_LEAD_S = 600.0
@@ -74,7 +80,11 @@ _NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 def observe(incident: Incident, window: TimeWindow | None = None, signals: Sequence[Fact] = ()) -> list[Fact]:
     """Every observation the incident supports; ``window`` defaults to the incident's own."""
     where = window if window is not None else incident.window
-    facts = top_sql_facts(incident.top_sql, dialect_of(incident.instance.engine))
+    facts: list[Fact] = []
+    if incident.top_sql:
+        from sources.live.sqltext import dialect_of
+
+        facts = top_sql_facts(incident.top_sql, dialect_of(incident.instance.engine))
     lock = lock_wait_fact(incident.lock_waits)
     if lock is not None:
         facts.append(lock)
@@ -170,6 +180,8 @@ def sql_shape(text: str, dialect: Dialect = "postgres") -> dict[str, str | int |
     Texts sqlglot cannot parse (truncated digests) keep their verb and count nothing else:
     an unparsed statement is not evidence of a join or a subquery.
     """
+    from sources.live.sqltext import analyze
+
     shape = analyze(text, dialect)
     return {
         "statement": shape.statement,
