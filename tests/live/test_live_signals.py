@@ -31,6 +31,11 @@ SLEUTH = [str(Path(sys.executable).with_name("sleuth"))]
 WAIT_S = 60
 
 
+def _signals_as_from_a_terminal() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _wait_for_samples(master: int, proc: subprocess.Popen[str], count: int) -> str:
     """Read the progress line from the pseudo-terminal until it shows ``count`` samples."""
     seen = ""
@@ -60,6 +65,9 @@ def test_a_stop_signal_keeps_the_capture(lab: Lab, tmp_path: Path, server: str, 
             stdout=subprocess.PIPE,
             stderr=slave,
             text=True,
+            # as from a terminal: a runner started in the background (``cmd &`` in a script) hands its
+            # children SIGINT ignored, and sleuth keeps an ignored signal ignored, as nohup expects
+            preexec_fn=_signals_as_from_a_terminal,
         )
         os.close(slave)
         try:
