@@ -360,11 +360,6 @@ class OnsetWatch:
         return None
 
 
-def still_abnormal(baseline: Sequence[Row], incident: Sequence[Row], voters: Voters | None = None) -> bool:
-    """Whether the newest samples still differ from the baseline kept from before the onset."""
-    return bool(incident) and abnormal_until(baseline, incident, voters) == incident[-1].time
-
-
 def abnormal_until(
     baseline: Sequence[Row], incident: Sequence[Row], voters: Voters | None = None
 ) -> float | None:
