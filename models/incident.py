@@ -33,6 +33,10 @@ EventKind = Literal[
 SCHEMA_VERSION = 1
 
 
+# Incident sources written by sleuth's own collectors (``source`` is ``live:<engine>`` or ``watch:<engine>``).
+OWN_COLLECTORS = ("live:", "watch:")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -193,6 +197,15 @@ class Incident(_Strict):
         description="labelled as holding no anomaly (then `labels` is empty); used only by `sleuth eval`",
     )
     source: str | None = Field(default=None, description="where the incident came from")
+
+    @property
+    def has_warm_up(self) -> bool:
+        """Whether its first samples may be a collector's warm-up (rates read as zero before the
+        collector had a previous reading). sleuth's own collectors (``live:``, ``watch:``) take one
+        reading before the first sample, so every rate they record spans a whole interval; zeros at
+        the start of their captures are the server's own, however many metrics an anomaly wakes later.
+        """
+        return not (self.source or "").startswith(OWN_COLLECTORS)
 
     @field_validator("timestamps")
     @classmethod

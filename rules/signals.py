@@ -180,7 +180,7 @@ def _extract_signals(
     grid, raw = _align(metrics)
     grouped = _group(metrics, raw, kg)
     labelled = None if infer_window else incident.window
-    warm = warmup_length(grouped.values)
+    warm = warmup_length(grouped.values) if incident.has_warm_up else 0
     if labelled is not None:
         # Never discard samples the labelled window claims as anomalous.
         warm = min(warm, int(np.searchsorted(grid, labelled.start, side="left")))

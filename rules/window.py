@@ -147,7 +147,7 @@ def _another(
     test = health.bootstrap_test(tz, _test_length(min_len, tblock), resamples * tests + tests - 1)
     if test is None or not test.significant_among(tests):
         return None
-    rest = z[:, columns]
+    rest = noise[:, columns]
     found = health.best(rest, health.allowed(rest.shape[1], min_len))
     if found is None:
         return None

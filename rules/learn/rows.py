@@ -51,7 +51,7 @@ def standardised_rows(incident: Incident, window: TimeWindow, kg: KnowledgeGraph
     grid, raw = _align(series)
     grouped = _group(series, raw, kg)
     start = int(np.searchsorted(grid, window.start, side="left"))
-    warm = min(warmup_length(grouped.values), start)
+    warm = min(warmup_length(grouped.values), start) if incident.has_warm_up else 0
     grid, values = grid[warm:], grouped.values[:, warm:]
     abnormal = (grid >= window.start) & (grid <= window.end)
     keep = np.array([kg.has_metric(m) for m in grouped.ids], dtype=bool)
