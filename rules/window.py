@@ -23,7 +23,8 @@ starts, another joins it later): ``sub_windows`` proposes the parts a window
 splits into, so each can be measured on its own.
 
 Also here: the collector warm-up at the start of a capture (DBSherlock's
-first seconds are mostly zeros), which must not count as "normal".
+first seconds are mostly zeros), which must not count as "normal"; captures
+sleuth's own collectors took have none (``Incident.has_warm_up``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,11 @@ def _another(
     Cut out, not set to normal: what is left must hold an anomaly of its own
     against its own noise, and a segment that would straddle a cut is none.
     It is the ``tests``-th question asked of the capture, so it must clear a
-    stricter level (``NullTest.significant_among``).
+    stricter level (``NullTest.significant_among``). The segment is placed on
+    the scale that test weighs (each metric's noise within a level), not on
+    the capture's overall spread: once an anomaly fills half a short capture,
+    a metric's spread is half its own step, and a clean step then weighs less
+    than another metric's noise.
     """
     keep = np.ones(z.shape[1], dtype=bool)
     for lo, hi in taken:
