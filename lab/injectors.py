@@ -28,16 +28,23 @@ from sources.live.dsn import Dsn
 
 
 # -- the steady background workload ------------------------------------------------------------
-def _oltp(conn: Any, stop: threading.Event) -> None:
-    rnd = random.Random(7)
-    while pace(stop, 0.02):
-        run(conn, "SELECT payload FROM lab_big WHERE id = %s", (rnd.randint(1, BIG_ROWS),))
-        run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(1, 100),))
+def _oltp(seed: int) -> Worker:
+    """One client of the steady workload. Each client draws its own keys: two that replayed one
+    sequence at the same pace would update the same row at the same moment whenever their
+    phases met, and the lab's steady state would have bursts of lock waits."""
+
+    def work(conn: Any, stop: threading.Event) -> None:
+        rnd = random.Random(seed)
+        while pace(stop, 0.02):
+            run(conn, "SELECT payload FROM lab_big WHERE id = %s", (rnd.randint(1, BIG_ROWS),))
+            run(conn, "UPDATE lab_accounts SET balance = balance + 1 WHERE id = %s", (rnd.randint(1, 100),))
+
+    return work
 
 
 def background(dsn: Dsn, max_seconds: float = MAX_SECONDS) -> Injector:
     """The steady workload; a watcher's soak test runs it longer than an anomaly may last."""
-    return Injector(dsn, "background", [_oltp, _oltp], max_seconds=max_seconds)
+    return Injector(dsn, "background", [_oltp(7), _oltp(8)], max_seconds=max_seconds)
 
 
 # -- the anomalies -------------------------------------------------------------------------------
