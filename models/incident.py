@@ -33,8 +33,10 @@ EventKind = Literal[
 SCHEMA_VERSION = 1
 
 
-# Incident sources written by sleuth's own collectors (``source`` is ``live:<engine>`` or ``watch:<engine>``).
-OWN_COLLECTORS = ("live:", "watch:")
+# ``source`` of the incidents sleuth's own collectors write: ``live:<engine>`` (``sleuth collect``,
+# ``diagnose --dsn``) and ``watch:<engine>`` (``sleuth watch``).
+LIVE_SOURCE = "live:"
+WATCH_SOURCE = "watch:"
 
 
 class _Strict(BaseModel):
@@ -205,7 +207,7 @@ class Incident(_Strict):
         reading before the first sample, so every rate they record spans a whole interval; zeros at
         the start of their captures are the server's own, however many metrics an anomaly wakes later.
         """
-        return not (self.source or "").startswith(OWN_COLLECTORS)
+        return not (self.source or "").startswith((LIVE_SOURCE, WATCH_SOURCE))
 
     @field_validator("timestamps")
     @classmethod

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from models import Event, Incident, LogExcerpt, StatementPlan, TableInfo, TimeWindow
+from models.incident import WATCH_SOURCE
 from sleuth.watch.ring import Packed, Texts, unpack
 from sources.live.builder import IncidentBuilder
 from sources.live.sample import Sample, ServerInfo, TableReading
@@ -128,7 +129,7 @@ def build(
             "title": f"{server}: anomaly from {_clock(onset)} ({info.engine} {info.version} at {info.host})",
             "events": events,
             "logs": logs,
-            "source": f"watch:{info.engine}",
+            "source": f"{WATCH_SOURCE}{info.engine}",
         }
     )
 

@@ -22,6 +22,7 @@ from models import (
     TableInfo,
     TimeWindow,
 )
+from models.incident import LIVE_SOURCE
 from sources.live.sample import Sample, ServerInfo, TableReading
 from sources.live.workload import statement_activity, table_infos, top_sql
 
@@ -179,5 +180,5 @@ class IncidentBuilder:
             statements=activity,
             tables=table_infos(self.table_details, self.start_tables, self.end_tables),
             plans=list(self.plans),
-            source=f"live:{engine}",
+            source=f"{LIVE_SOURCE}{engine}",
         )
