@@ -92,6 +92,14 @@ class HealthCheck(_Model):
     threshold: float = Field(description="the statistic's null quantile at the test's level")
     p_value: float = Field(ge=0.0, le=1.0)
     resamples: int = Field(ge=0)
+    material: bool | None = Field(
+        default=None,
+        description=(
+            "when significant: whether the segment moved what an incident moves (three metrics, one of "
+            "the server's service (work, latency, concurrency, waits, errors) or of a resource near "
+            "its limit); a significant departure that did not (a checkpoint, dirty pages flushed) is healthy"
+        ),
+    )
     strongest: Deviation | None = None
 
 

@@ -25,6 +25,7 @@ from rules.book import PACKS_DIR, RuleBook
 from rules.calibration import calibrated
 from rules.engine import EngineResult, run_rules
 from rules.explain import chain_evidence, how
+from rules.materiality import service_bar
 from rules.observations import observe
 from rules.signals import SignalError, SignalSet, WindowSignals, extract_signals
 from rules.workload import name_subjects
@@ -59,7 +60,9 @@ def diagnose_with_rules(
         "label_healthy": incident.label_healthy,
     }
     try:
-        signals = extract_signals(incident, kg, infer_window=infer_window, watched=watched_signals(book))
+        signals = extract_signals(
+            incident, kg, infer_window=infer_window, watched=watched_signals(book), bar=_service_bar(book)
+        )
     except SignalError as exc:
         return Diagnosis(**base, path="inconclusive", errors=[str(exc)], elapsed_ms=_since(started))
     if signals.healthy:
@@ -92,6 +95,16 @@ _WATCHED: weakref.WeakKeyDictionary[RuleBook, frozenset[str]] = weakref.WeakKeyD
 
 
 _SHIPPED: weakref.WeakKeyDictionary[RuleBook, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+_BAR: weakref.WeakKeyDictionary[RuleBook, float] = weakref.WeakKeyDictionary()
+
+
+def _service_bar(book: RuleBook) -> float:
+    found = _BAR.get(book)
+    if found is None:
+        found = _BAR[book] = service_bar(book)
+    return found
 
 
 def shipped_rules(book: RuleBook) -> frozenset[str]:

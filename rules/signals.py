@@ -32,17 +32,14 @@ from numpy.typing import NDArray
 from pydantic import TypeAdapter
 
 from models import Deviation, Fact, HealthCheck, Incident, MetricSeries, TimeWindow
-from rules import health, stats, window
+from rules import health, materiality, stats, window
+from rules.materiality import DIRECTION_REL, DIRECTION_SCORE
 from rules.stats import Matrix, Vector
 from rules.window import warmup_length
 
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
 
-# A move must clear both a robust z-score and a relative change to have a direction:
-# the z-score rejects noise, the relative change rejects tiny moves of very steady metrics.
-DIRECTION_SCORE = 3.0
-DIRECTION_REL = 0.05
 # A brief excursion needs a much larger z-score, reached by at least two samples.
 EXCURSION_SCORE = 6.0
 EXCURSION_SAMPLES = 2
@@ -147,6 +144,7 @@ def extract_signals(
     kg: KnowledgeGraph,
     infer_window: bool = False,
     watched: frozenset[str] | None = None,
+    bar: float = DIRECTION_REL,
 ) -> SignalSet:
     """``_extract_signals`` with numpy's floating-point warnings silenced.
 
@@ -156,7 +154,7 @@ def extract_signals(
     stderr would tell a user nothing about the incident.
     """
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        return _extract_signals(incident, kg, infer_window, watched)
+        return _extract_signals(incident, kg, infer_window, watched, bar)
 
 
 def _extract_signals(
@@ -164,6 +162,7 @@ def _extract_signals(
     kg: KnowledgeGraph,
     infer_window: bool = False,
     watched: frozenset[str] | None = None,
+    bar: float = DIRECTION_REL,
 ) -> SignalSet:
     """One signal fact per canonical metric, baseline (outside) vs anomaly (inside the window).
 
@@ -201,11 +200,17 @@ def _extract_signals(
         found = window.search(voted)
         test = found.test
         spans = [(a, b + 1) for a, b in found.windows]
+        service = materiality.service_rows(voting.ids, kg.has_metric)
+        material = materiality.material(voted, found.best, found.shift, service, bar)
+        if test is not None and not material:
+            spans = []  # significant or not, housekeeping or a move smaller than any cause makes
         if not spans:
             best = (found.best[0], found.best[1] + 1)
             facts, skipped = _compare(grouped, _measure(values, *best))
             where = _time_window(grid, best)
-            checked = None if test is None else _health_check(found, voting.ids, voted, facts, where)
+            checked = (
+                None if test is None else _health_check(found, voting.ids, voted, facts, where, bar, material)
+            )
             return SignalSet(facts, where, True, skipped, [], checked)
     votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
     measured = _measure_windows(values, spans, votes)
@@ -220,7 +225,11 @@ def _extract_signals(
         WindowSignals(_time_window(grid, span), done[0])
         for (span, _), done in zip(measured[1:], compared[1:], strict=True)
     ]
-    checked = None if found is None or test is None else _health_check(found, voting.ids, voted, facts, where)
+    checked = (
+        None
+        if found is None or test is None
+        else _health_check(found, voting.ids, voted, facts, where, bar, material=True)
+    )
     return SignalSet(facts, where, labelled is None, skipped, out, checked)
 
 
@@ -321,9 +330,15 @@ def _signed_moves(delta: Vector, score: Vector, rel: Vector) -> NDArray[np.bool_
 
 
 def _health_check(
-    found: window.Search, ids: list[str], values: Matrix, facts: list[Fact], where: TimeWindow
+    found: window.Search,
+    ids: list[str],
+    values: Matrix,
+    facts: list[Fact],
+    where: TimeWindow,
+    bar: float,
+    material: bool,
 ) -> HealthCheck:
-    """The test's verdict, what it tested, and the largest single departure it weighed."""
+    """The verdict, what was tested, and the largest single departure the test weighed."""
     assert found.test is not None
     test = found.test
     deviation = None
@@ -340,13 +355,17 @@ def _health_check(
             )
     voting = int(np.count_nonzero(np.nanmax(values, axis=1) > np.nanmin(values, axis=1)))
     return HealthCheck(
-        healthy=not test.significant,
+        healthy=not (test.significant and material),
         method=(
             "strongest joint mean shift of the robust-standardised metrics over any segment with a "
             f"normal lead-in, against {test.resamples} moving-block bootstrap draws (blocks of "
             f"{test.block}) of the capture's residuals, on {test.points} block means; "
-            f"abnormal when p <= {health.LEVEL}"
+            f"abnormal when p <= {health.LEVEL} and the segment moves {materiality.MIN_MOVED} metrics "
+            f"at least {materiality.DIRECTION_SCORE:g} noise units and {materiality.DIRECTION_REL:.0%} "
+            f"of their level, one of them a service metric (work, latency, concurrency, waits, errors) "
+            f"by {bar:.0%}"
         ),
+        material=material if test.significant else None,
         metrics=voting,
         samples=int(values.shape[1]),
         statistic=round(test.statistic, 4),

@@ -16,7 +16,8 @@ Two things are particular to watching:
   could be the one-in-a-hundred of the null; an onset is taken only when
   ``confirm`` consecutive answers agree on it (the same onset, still running);
 - significance is not size: with a view of minutes, a shift of a fraction
-  of the noise is significant; an onset must also move ``MIN_MOVED`` metrics
+  of the noise is significant; an onset must also be material
+  (``rules.materiality``, as ``sleuth diagnose`` asks of a capture): move ``MIN_MOVED`` metrics
   each as far as a signal needs to count as having moved (in noise units and
   relative to its level), and one service metric at least as far as some rule
   of the book requires a service metric to move before it names a cause
@@ -32,53 +33,17 @@ machine is not the database's anomaly. The diagnosis still reads them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rules import window
-from rules.signals import DIRECTION_REL, DIRECTION_SCORE, HOST_PREFIX
-from rules.stats import Matrix, Vector
+from rules.materiality import DIRECTION_REL, describes_service, material
+from rules.signals import HOST_PREFIX
+from rules.stats import Matrix
 from sleuth.watch.ring import Names, Packed
 
-if TYPE_CHECKING:
-    from models import NumTest
-    from rules.book import RuleBook
-
-# An anomaly worth an incident moves several metrics each beyond noise and by a share of its level,
-# as far as a signal needs to have a direction (``rules.signals.DIRECTION_SCORE``, ``DIRECTION_REL``):
-# a cause shows through several symptoms (its load, its waits, its latency). One counter alone
-# stepping (a checkpoint's writes, a rarely moving counter) or every rate drifting by a fraction of
-# its noise (a neighbour slowing the workload a little) clears the significance test on a long
-# enough view but is no incident.
-MIN_MOVED = 3
-# What the server does for its clients, in the knowledge graph's metric ids: the rate of its work,
-# how long the work takes, how much of it runs or waits at once, and its errors (RED, and the
-# saturation of sessions and locks). An incident changes one of them at least; a change confined to
-# the server's housekeeping (a checkpoint, InnoDB flushing its dirty pages, a purge) is no incident
-# until it does, and then these move too.
-SERVICE_METRICS = frozenset(
-    {
-        # rate
-        "commits", "queries", "select_statements", "insert_statements", "update_statements",
-        "delete_statements", "rows_read", "rows_fetched", "rows_examined", "rows_inserted",
-        "rows_updated", "rows_deleted", "rows_changed", "logical_reads", "table_scan_rows", "seq_scans",
-        "index_lookups", "full_joins", "full_index_scans", "tmp_disk_tables", "temp_bytes", "temp_files",
-        # duration
-        "latency", "statement_time", "commit_latency", "read_latency", "write_latency", "plan_time",
-        "row_lock_time", "slow_queries",
-        # concurrency and waits
-        "threads_running", "db_load", "db_load_cpu", "db_load_non_cpu", "open_connections",
-        "connections_used_pct", "max_used_connections", "lock_waits_current", "row_lock_waits",
-        "table_lock_waits", "locks_held", "idle_in_transaction_sessions", "idle_in_transaction_age",
-        "oldest_xact_age",
-        # errors
-        "rollbacks", "handler_rollbacks", "deadlocks", "aborted_connects", "aborted_clients",
-        "connection_errors_max_connections",
-    }
-)  # fmt: skip
 RATE_SUFFIX = ":rate"
 # A first, cheap look with a tenth of the draws: a segment whose shift a fifth of these draws reach,
 # or too small to be an incident, is not looked at with the full test (most looks end here).
@@ -101,45 +66,9 @@ class Row:
     values: np.ndarray
 
 
-def service_bar(book: RuleBook | None) -> float:
-    """How far, relative to its level, a service metric must move before any rule of ``book`` could
-    name a cause on it: the least of the moves its rules *require* (``all``) of a service metric's
-    ratio, on the signals' relative scale (``|a - b| / max(a, b)``: a ratio of 0.8 or of 1.25 is 0.2).
-
-    An onset is worth telling when its service moved as a cause moves it; a change smaller than
-    every cause needs (the steady workload slowed a little by a busy neighbour) is the server's
-    weather. An ``any`` condition is one alternative among others, so it sets no floor. Without a
-    rule on a service ratio the bar is the signals' own (``DIRECTION_REL``).
-    """
-    moves = [_rel_of(b) for b in _service_ratio_bounds(book)] if book is not None else []
-    return min((m for m in moves if m > 0), default=DIRECTION_REL)
-
-
-def _service_ratio_bounds(book: RuleBook) -> Iterator[float]:
-    for rule in book.rules:
-        for condition in rule.when.all:
-            if condition.signal in SERVICE_METRICS and condition.ratio is not None:
-                yield from _change_bounds(condition.ratio)
-
-
-def _change_bounds(test: NumTest) -> Iterator[float]:
-    """The bounds of a ratio test that ask for a change: a rise past a bound above 1, a fall below one
-    under 1 (``ratio <= 2`` asks for no change)."""
-    for bound in (test.gte, test.gt):
-        if bound is not None and bound > 1:
-            yield float(bound)
-    for bound in (test.lte, test.lt):
-        if bound is not None and 0 < bound < 1:
-            yield float(bound)
-
-
-def _rel_of(ratio: float) -> float:
-    return abs(1.0 - ratio) / max(1.0, ratio)
-
-
 class Voters:
     """Which rows are host figures (no vote) and which describe the service, by the graph's names; and
-    how far a service metric must move (``service_bar``)."""
+    how far a service metric must move (``rules.materiality.service_bar``)."""
 
     def __init__(self, resolve: Resolve | None = None, bar: float = DIRECTION_REL) -> None:
         self._resolve = resolve
@@ -162,7 +91,7 @@ class Voters:
     def _service(self, name: str) -> bool:
         if self._resolve is None:
             return True
-        return self._resolve(name.removesuffix(RATE_SUFFIX)) in SERVICE_METRICS
+        return describes_service(self._resolve(name.removesuffix(RATE_SUFFIX)))
 
 
 class Rows:
@@ -297,41 +226,20 @@ def ongoing(rows: Sequence[Row], voters: Voters | None = None) -> Finding:
         if quick.best[1] != last:
             return Finding(None, None, False)
         first = window.search(values, resamples=SCREEN_RESAMPLES)
-        if first.test is None or first.test.p_value > SCREEN_P or not large(first, values, service, bar):
+        if (
+            first.test is None
+            or first.test.p_value > SCREEN_P
+            or not material(values, first.best, first.shift, service, bar)
+        ):
             return Finding(None, first.test.p_value if first.test else None, True)
         found = window.search(values)
     p = found.test.p_value if found.test is not None else None
     running = [w for w in found.windows if w[1] == last and w[1] - w[0] + 1 >= window.MIN_SEGMENT]
-    if not running or (running[0] == found.best and not large(found, values, service, bar)):
+    if not running or (
+        running[0] == found.best and not material(values, found.best, found.shift, service, bar)
+    ):
         return Finding(None, p, True)
     return Finding(rows[running[0][0]].time, p, True)
-
-
-def large(found: window.Search, values: Matrix, service: np.ndarray, bar: float = DIRECTION_REL) -> bool:
-    """Whether the strongest segment moved ``MIN_MOVED`` metrics as far as a signal needs to have a
-    direction, one of them at least a service metric by ``bar`` of its level."""
-    if found.shift is None:
-        return False
-    rel = relative_move(values, found.best)
-    moved = (np.abs(found.shift) >= DIRECTION_SCORE) & (rel >= DIRECTION_REL)
-    return int(np.count_nonzero(moved)) >= MIN_MOVED and bool(np.any(moved & service & (rel >= bar)))
-
-
-def relative_move(values: Matrix, span: tuple[int, int]) -> Vector:
-    """Per metric, how far the segment's mean sits from the rest's, as a share of the larger of the two
-    (the signals' relative scale: a step from zero is 1, a halving 0.5). Means, not medians: the
-    segment's shift in noise units is of means, and a counter a background thread bumps once a
-    second, read twice a second, alternates between two levels whose median is either."""
-    inside = np.zeros(values.shape[1], dtype=bool)
-    inside[span[0] : span[1] + 1] = True
-    if inside.all() or not inside.any():
-        return np.zeros(values.shape[0])
-    a = values[:, inside].mean(axis=1)
-    b = values[:, ~inside].mean(axis=1)
-    scale = np.maximum(np.abs(a), np.abs(b))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: Vector = np.where(scale > 0, np.abs(a - b) / np.where(scale > 0, scale, 1.0), 0.0)
-    return out
 
 
 class OnsetWatch:
@@ -368,7 +276,7 @@ def abnormal_until(
     The view is the baseline and the latest incident samples (at most twice as
     many as the baseline, so the anomaly stays a segment the test may weigh);
     the incident goes on while the strongest segment, significant and moving
-    ``MIN_MOVED`` metrics, reaches the newest sample. Once calm samples enough
+    material (``rules.materiality``), reaches the newest sample. Once calm samples enough
     for a segment of their own follow it, the segment ends where the anomaly did.
     A weaker segment after it is the server's state after the incident (a plan
     that changed, tables vacuumed), a new normal rather than the same anomaly: it
@@ -386,6 +294,6 @@ def abnormal_until(
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         found = window.search(values)
     bar = voters.bar if voters is not None else DIRECTION_REL
-    if not found.windows or not large(found, values, service, bar):
+    if not found.windows or not material(values, found.best, found.shift, service, bar):
         return None
     return rows[found.best[1]].time

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Literal
 
 from models import Diagnosis, Incident, TimeWindow
 from rules import window
+from rules.materiality import service_bar
 from sleuth._options import DiagnoseOptions
 from sleuth.watch import capture
-from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, abnormal_until, ongoing, service_bar
+from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, abnormal_until, ongoing
 from sleuth.watch.events import CauseBrief, WatchEvent
 from sleuth.watch.ring import Packed, Packer, Ring, Texts, unpack
 from sleuth.watch.state import Gap, OpenIncident, Pending

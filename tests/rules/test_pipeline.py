@@ -148,31 +148,37 @@ def test_a_capture_with_nothing_abnormal_is_healthy_and_says_what_was_tested() -
 
 def test_an_inferred_anomaly_is_not_healthy_and_keeps_its_test() -> None:
     book = book_from(CHAIN)
-    d = diagnose_with_rules(_steady(incident({"cpu_user": 3.0, "latency": 2.5})), book, KG, infer_window=True)
+    moved = incident({"cpu_user": 3.0, "latency": 2.5, "threads_running": 2.0})
+    d = diagnose_with_rules(_steady(moved), book, KG, infer_window=True)
     assert d.path == "rules" and [c.cause for c in d.causes] == ["cpu_saturation"]
     assert d.window is not None and (d.window.start, d.window.end) == (100, 129)
     assert d.health is not None and not d.health.healthy and d.health.p_value == 0.005
-    assert d.health.strongest is not None and d.health.strongest.metric in {"cpu_user", "latency"}
+    assert d.health.strongest is not None and d.health.strongest.metric in {
+        "cpu_user",
+        "latency",
+        "threads_running",
+    }
     assert d.causes[0].window == d.window
 
 
 def test_a_neighbours_load_on_the_host_is_not_the_servers_anomaly() -> None:
     # the collectors' /proc figures of the machine sleuth shares with the server: the host's CPU
-    # triples while every figure of the server itself keeps its normal wobble
+    # and disk writes triple while every figure of the server itself keeps its normal wobble
     kg = load_default_graph()
-    moved = _steady(incident({"cpu_user": 3.0}))
+    steps = ("cpu_user", "cpu_system", "disk_write_sectors")
+    moved = _steady(incident(dict.fromkeys(steps, 3.0)))
     host = moved.model_copy(
         update={
             "metrics": [
-                m.model_copy(update={"name": "host.cpu_user"}) if m.name == "cpu_user" else m
+                m.model_copy(update={"name": f"host.{m.name}"}) if m.name in steps else m
                 for m in moved.metrics
             ]
         }
     )
     d = diagnose_with_rules(host, book_from(CHAIN), kg, infer_window=True)
     assert (d.path, d.causes, d.window) == ("healthy", [], None)
-    assert d.health is not None and d.health.metrics == len(METRICS) - 1
-    # the same step in the server's own CPU figure is an anomaly
+    assert d.health is not None and d.health.metrics == len(METRICS) - len(steps)
+    # the same steps in the server's own figures are an anomaly
     own = diagnose_with_rules(moved, book_from(CHAIN), kg, infer_window=True)
     assert own.health is not None and not own.health.healthy
     assert own.window is not None and (own.window.start, own.window.end) == (100, 129)

@@ -11,8 +11,8 @@ import pytest
 from rules import window
 from rules.book import RuleBook, load_rulebook
 from rules.graph import default_graph
-from rules.signals import DIRECTION_REL, DIRECTION_SCORE
-from sleuth.watch.detector import Row, Rows, Voters, matrix, ongoing, relative_move, service_bar
+from rules.materiality import DIRECTION_REL, DIRECTION_SCORE, relative_move, service_bar
+from sleuth.watch.detector import Row, Rows, Voters, matrix, ongoing
 from sleuth.watch.ring import Packer
 from tests.watch.replay import RECORDINGS, Recording, read_recording, restamped, slowed
 
