@@ -13,6 +13,7 @@ from collections.abc import Callable
 from models import Engine
 from sources.live.dsn import Dsn
 from sources.live.host import HostProbe
+from sources.live.inflight import InFlight, Running
 from sources.live.sample import Sample, ServerInfo, StatementReading
 from sources.live.sections import SectionRunner, number
 from sources.live.session import Row, Session
@@ -41,6 +42,7 @@ class SessionCollector:
         self._host = host_probe if host_probe is not None else (HostProbe() if dsn.is_local else None)
         self._max_connections: float | None = None
         self._texts: set[str] = set()
+        self._inflight = InFlight()
 
     def _server_info(self, engine: Engine, version: str) -> ServerInfo:
         local = self._host is not None and self._host.available()
@@ -119,3 +121,16 @@ class SessionCollector:
                 schema=None if text is None else str(text.get("schema_name") or "") or None,
             )
         return readings
+
+    def _add_running(self, sample: Sample, running: list[Running], dialect: Dialect) -> None:
+        """The statements the sessions are running now, added to the sample's statement load."""
+        sample.statements = self._inflight.add(
+            sample.statements,
+            running,
+            lambda text: self._shown(text, dialect) or "",
+            lambda key: key in self._texts,
+        )
+
+    def _running_text(self, key: str) -> tuple[str, str | None] | None:
+        """A text of ``key`` as a session ran it (literals included, for EXPLAIN only), and its schema."""
+        return self._inflight.sample_text(key)

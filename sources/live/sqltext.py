@@ -9,6 +9,7 @@ analysis, never an exception.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Collection, Iterator, Mapping
@@ -142,6 +143,55 @@ def mask(text: str, dialect: Dialect) -> str:
         return text
     masked = tree.transform(lambda n: exp.Var(this=MASK) if _is_value_literal(n) else n)
     return masked.sql(dialect=dialect)
+
+
+def _value(node: exp.Expr) -> bool:
+    """A value a statement's executions differ in: a literal, a placeholder, or one negated."""
+    if isinstance(node, exp.Neg):
+        return _value(node.this)
+    return _is_value_literal(node) or isinstance(node, exp.Placeholder | exp.Parameter)
+
+
+def _canonical_node(node: exp.Expr) -> exp.Expr:
+    if _value(node):
+        return exp.Var(this=MASK)
+    if isinstance(node, exp.Identifier):
+        return exp.Identifier(this=node.name.lower(), quoted=False)
+    return node
+
+
+@lru_cache(maxsize=2048)
+def canonical(text: str, dialect: Dialect) -> str:
+    """One text for every execution of a statement and for the server's normalised form of it.
+
+    Literals, placeholders (``?``, ``$1``) and value lists (``IN (1, 2, 3)``, a digest's
+    ``(...)``) become ``?``, identifiers lose their quotes and case, and whitespace is one
+    space: ``SELECT count(*) FROM t WHERE c = 42`` as a session runs it and
+    ``SELECT COUNT ( * ) FROM `t` WHERE `c` = ?`` as performance_schema digests it give the
+    same text, so a statement seen running is the digest it will be counted under. A text
+    sqlglot cannot parse is reduced by pattern (quotes, literals, case, spaces) instead.
+    """
+    tree = parse(text, dialect)
+    if tree is None:
+        flat = _NUMBER.sub(MASK, _QUOTED.sub(MASK, _prepare(text))).replace("`", "").replace('"', "")
+        return " ".join(flat.split()).lower()
+    shaped = tree.transform(_canonical_node)
+    # In place, after the values are masked (a node the transform replaces is not visited inside).
+    for found in shaped.find_all(exp.In, exp.Anonymous):
+        if isinstance(found, exp.Anonymous) and isinstance(found.this, exp.Identifier):
+            found.set("this", found.this.name)  # a quoted function name (MariaDB's digests quote them)
+        elif found.expressions and all(isinstance(e, exp.Var) and e.name == MASK for e in found.expressions):
+            found.set("expressions", [exp.Var(this=MASK)])
+    return " ".join(shaped.sql(dialect=dialect).split()).lower()
+
+
+STAND_IN = "running:"
+
+
+def stand_in(shape: str) -> str:
+    """The key of a statement seen running that the server has not counted yet, from its canonical
+    text: every execution of it shares the key until the server names the statement."""
+    return STAND_IN + hashlib.blake2b(shape.encode(), digest_size=8).hexdigest()
 
 
 def statement_kind(tree: exp.Expr | None) -> StatementKind:

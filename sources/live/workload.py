@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 
 from models import (
@@ -20,7 +21,7 @@ from models import (
     TableInfo,
 )
 from sources.live.sample import Sample, TableReading
-from sources.live.sqltext import Dialect, analyze, same_table
+from sources.live.sqltext import STAND_IN, Dialect, analyze, canonical, same_table
 
 MAX_STATEMENTS = 20
 MAX_TABLES = 12
@@ -64,6 +65,28 @@ def _reads(values: dict[str, float]) -> float:
     return values.get("shared_blks_hit", 0.0) + values.get("shared_blks_read", 0.0)
 
 
+def _named(read: list[Sample], texts: dict[str, tuple[str, str | None]]) -> list[Sample]:
+    """Statements seen running before their server counted them (``sqltext.stand_in``) under the
+    digest it then gave them, where their texts agree: one statement, whose load starts where it
+    was first seen running. Only the MySQL/MariaDB collector needs stand-ins (PostgreSQL shows a
+    running statement's queryid), hence the dialect.
+    """
+    shapes = {canonical(t, "mysql"): d for d, (t, _) in texts.items() if not d.startswith(STAND_IN)}
+    rename = {
+        d: shapes[shape]
+        for d, (t, _) in texts.items()
+        if d.startswith(STAND_IN) and (shape := canonical(t, "mysql")) in shapes
+    }
+    if not rename:
+        return read
+    out: list[Sample] = []
+    for s in read:
+        now = s.statements or {}
+        moved = {rename.get(d, d): r for d, r in now.items() if rename.get(d) not in now}
+        out.append(replace(s, statements=moved))
+    return out
+
+
 def statement_activity(samples: Sequence[Sample], limit: int = MAX_STATEMENTS) -> list[StatementActivity]:
     """Each statement's load over the capture, busiest first; interval series from consecutive readings.
 
@@ -78,6 +101,8 @@ def statement_activity(samples: Sequence[Sample], limit: int = MAX_STATEMENTS) -
         for digest, r in (s.statements or {}).items():
             if r.text is not None and digest not in texts:
                 texts[digest] = (r.text, r.schema)
+    if any(d.startswith(STAND_IN) for d in texts):
+        read = _named(read, texts)
     first = read[0].statements or {}
     totals: dict[str, dict[str, float]] = {}
     series: dict[str, list[tuple[float, dict[str, float]]]] = {}

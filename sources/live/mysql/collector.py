@@ -7,6 +7,7 @@ names the knowledge graph's aliases already use for MySQL.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 
 from models import LockWait, SqlDigest, StatementActivity, StatementPlan, TableInfo
@@ -14,15 +15,16 @@ from sources.live.collector_base import PLANS_SECTION, SessionCollector
 from sources.live.dsn import Dsn
 from sources.live.errors import QueryFailed, WriteRefused
 from sources.live.host import HostProbe
+from sources.live.inflight import Running
 from sources.live.mysql import queries as q
 from sources.live.mysql import tables
 from sources.live.mysql.plans import parse_plan
 from sources.live.mysql.session import MySqlSession
 from sources.live.mysql.status import is_gauge
-from sources.live.sample import Sample, ServerInfo, TableReading
+from sources.live.sample import Sample, ServerInfo, StatementReading, TableReading
 from sources.live.sections import Section, SectionRunner, edge_only, number, put_numbers
 from sources.live.session import Row, Session
-from sources.live.sqltext import aliases, qualify
+from sources.live.sqltext import aliases, canonical, qualify, stand_in
 
 _DIGEST = re.compile(r"^[0-9a-fA-F]{1,64}$")
 _STATEMENT_COUNTERS = (
@@ -30,6 +32,9 @@ _STATEMENT_COUNTERS = (
     "no_index_used", "no_good_index_used", "tmp_tables", "tmp_disk_tables", "sort_merge_passes",
 )  # fmt: skip
 TABLES_SECTION = "table statistics"
+RUNNING_SECTION = "statements in flight"
+# Digests by canonical text, to name the statements sessions are running (least recently used go first).
+MAX_SHAPES = 4000
 
 
 def _open(dsn: Dsn) -> Session:
@@ -50,6 +55,7 @@ class MySqlCollector(SessionCollector):
         super().__init__(dsn, session_factory or _open, host_probe, mask_literals=mask_literals)
         self._mariadb = False
         self._digests = False
+        self._shapes: OrderedDict[str, str] = OrderedDict()
         self._runner = SectionRunner(
             [
                 Section("global status", self._status),
@@ -57,6 +63,7 @@ class MySqlCollector(SessionCollector):
                 Section("innodb transactions", self._transactions),
                 Section("innodb lock waits", self._lock_waits),
                 Section("statement digests", self._statement_totals),
+                Section(RUNNING_SECTION, self._running),
                 edge_only(TABLES_SECTION),
                 edge_only(PLANS_SECTION),
             ]
@@ -145,6 +152,44 @@ class MySqlCollector(SessionCollector):
             return session.query(q.STATEMENT_TEXTS.format(digests=", ".join(f"'{d}'" for d in digests)))
 
         sample.statements = self._statement_readings(per_digest, _STATEMENT_COUNTERS, texts_of, "mysql")
+        self._learn_shapes(sample.statements)
+
+    def _learn_shapes(self, readings: dict[str, StatementReading]) -> None:
+        """Each new digest under its canonical text; a statement seen running as a stand-in is it now."""
+        for digest, reading in readings.items():
+            if reading.text is None:
+                continue
+            shape = canonical(reading.text, "mysql")
+            self._shapes[shape] = digest
+            self._shapes.move_to_end(shape)
+            self._inflight.forget(stand_in(shape))
+        while len(self._shapes) > MAX_SHAPES:
+            self._shapes.popitem(last=False)
+
+    def _key(self, text: str) -> str:
+        """The digest a running statement will be counted under: its canonical text's, else a stand-in."""
+        shape = canonical(text, "mysql")
+        digest = self._shapes.get(shape)
+        if digest is None:
+            return stand_in(shape)
+        self._shapes.move_to_end(shape)
+        return digest
+
+    def _running(self, session: Session, sample: Sample) -> None:
+        rows = session.query(q.RUNNING_MARIADB if self._mariadb else q.RUNNING_MYSQL)
+        running = [
+            Running(
+                session=str(r["session"]),
+                key=self._key(text),
+                elapsed_ms=number(r.get("elapsed_ms")) or 0.0,
+                text=text,
+                schema=str(r.get("schema_name") or "") or None,
+                truncated=bool(number(r.get("truncated"))),
+            )
+            for r in rows
+            if (text := str(r.get("text") or ""))
+        ]
+        self._add_running(sample, running, "mysql")
 
     # -- tables and plans, read at the edges of a capture ----------------------------------------
     def _readings(self, session: Session) -> list[TableReading]:
@@ -170,26 +215,32 @@ class MySqlCollector(SessionCollector):
         return self._runner.guarded(TABLES_SECTION, self._require(), read, [])
 
     def plans(self, statements: list[StatementActivity]) -> list[StatementPlan]:
-        """Plans from a recent execution's text (digests have ``?`` for values, which cannot be planned)."""
-        digests = [a.digest for a in statements if _DIGEST.match(a.digest)]
-        if not digests or not self._runner.enabled(PLANS_SECTION):
+        """Plans from an execution's text (digests have ``?`` for values, which cannot be planned): a
+        recent one from the statement history, else one seen running."""
+        if not statements or not self._runner.enabled(PLANS_SECTION):
             return []
+        digests = [a.digest for a in statements if _DIGEST.match(a.digest)]
 
         def read(session: Session) -> list[Row]:
             return session.query(q.SAMPLE_TEXTS.format(digests=", ".join(f"'{d}'" for d in digests)))
 
-        samples: dict[str, Row] = {}
+        samples: dict[str, tuple[str, str | None]] = {}
         nothing: list[Row] = []
-        for found in self._runner.guarded(PLANS_SECTION, self._require(), read, nothing):
-            samples.setdefault(str(found["digest"]), found)
+        found = self._runner.guarded(PLANS_SECTION, self._require(), read, nothing) if digests else nothing
+        for row in found:
+            samples.setdefault(
+                str(row["digest"]), (str(row["text"]), str(row.get("schema_name") or "") or None)
+            )
         out: list[StatementPlan] = []
         failures: list[str] = []
+        tried = 0
         for activity in statements:
-            sample = samples.get(activity.digest)
-            schema = str((sample or {}).get("schema_name") or activity.schema_name or "")
-            text = qualify(str(sample["text"]), "mysql", schema) if sample is not None and schema else None
+            sample = samples.get(activity.digest) or self._running_text(activity.digest)
+            schema = (sample[1] if sample is not None else None) or activity.schema_name
+            text = qualify(sample[0], "mysql", schema) if sample is not None and schema else None
             if text is None:
                 continue
+            tried += 1
             try:
                 document = self._require().explain(text)
             except WriteRefused:
@@ -200,12 +251,12 @@ class MySqlCollector(SessionCollector):
             plan = parse_plan(activity.digest, document, aliases(text, "mysql"))
             if plan is not None:
                 out.append(plan)
-        if statements and not samples and self._runner.enabled(PLANS_SECTION):
+        if digests and not samples and not tried and self._runner.enabled(PLANS_SECTION):
             self._runner.disable(
                 PLANS_SECTION,
                 "no recent statement texts (performance_schema events_statements_history is off)",
             )
-        self._note_plan_failures(failures, len(samples))
+        self._note_plan_failures(failures, tried)
         return out
 
     def top_sql(self) -> list[SqlDigest]:

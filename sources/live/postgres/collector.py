@@ -15,6 +15,7 @@ from sources.live.collector_base import PLANS_SECTION, SessionCollector
 from sources.live.dsn import Dsn
 from sources.live.errors import QueryFailed, WriteRefused
 from sources.live.host import HostProbe
+from sources.live.inflight import Running
 from sources.live.postgres import queries as q
 from sources.live.postgres import tables
 from sources.live.postgres.plans import parse_plan
@@ -38,6 +39,7 @@ _STATEMENT_COUNTERS = (
     "shared_blks_written", "temp_blks_read", "temp_blks_written", "wal_bytes", "plan_time_ms",
 )  # fmt: skip
 TABLES_SECTION = "table statistics"
+RUNNING_SECTION = "statements in flight"
 _BGWRITER_COUNTERS = (
     "checkpoints_timed", "checkpoints_req", "checkpoint_write_time", "checkpoint_sync_time",
     "buffers_checkpoint", "buffers_clean", "maxwritten_clean", "buffers_backend", "buffers_alloc",
@@ -72,6 +74,7 @@ class PostgresCollector(SessionCollector):
                 Section("pg_stat_bgwriter", self._bgwriter),
                 Section("pg_stat_wal", self._wal),
                 Section("pg_stat_statements", self._statement_totals),
+                Section(RUNNING_SECTION, self._running),
                 edge_only(TABLES_SECTION),
                 edge_only(PLANS_SECTION),
             ]
@@ -94,6 +97,8 @@ class PostgresCollector(SessionCollector):
                 "pg_stat_statements",
                 f"the pg_stat_statements extension is not installed in database {self._dsn.database or 'postgres'!r}",
             )
+        if self._major() < 14:
+            self._runner.disable(RUNNING_SECTION, "pg_stat_activity has no query_id before PostgreSQL 14")
         return self._server_info("postgres", session.server_version)
 
     def _database(self, session: Session, sample: Sample) -> None:
@@ -160,6 +165,20 @@ class PostgresCollector(SessionCollector):
 
         sample.statements = self._statement_readings(rows, _STATEMENT_COUNTERS, texts_of, "postgres")
 
+    def _running(self, session: Session, sample: Sample) -> None:
+        running = [
+            Running(
+                session=str(r["session"]),
+                key=str(r["digest"]),
+                elapsed_ms=number(r.get("elapsed_ms")) or 0.0,
+                text=str(r.get("text") or ""),
+                schema=str(r.get("schema_name") or "") or None,
+                truncated=bool(number(r.get("truncated"))),
+            )
+            for r in session.query(q.RUNNING)
+        ]
+        self._add_running(sample, running, "postgres")
+
     def _major(self) -> int:
         head = self._require().server_version.split(".", 1)[0]
         return int(head) if head.isdigit() else 0
@@ -191,19 +210,28 @@ class PostgresCollector(SessionCollector):
         out: list[StatementPlan] = []
         failures: list[str] = []
         for activity in statements:
+            text = self._plan_text(activity)
             try:
-                document = self._require().explain(activity.text)
+                document = self._require().explain(text)
             except WriteRefused:
                 continue  # not one plain query: never explained
             except QueryFailed as exc:
                 failures.append(exc.message)
                 continue
-            source: PlanSource = "generic" if "$" in activity.text else "sample"
+            source: PlanSource = "generic" if "$" in text else "sample"
             plan = parse_plan(activity.digest, document, source) if document is not None else None
             if plan is not None:
                 out.append(plan)
         self._note_plan_failures(failures, len(statements))
         return out
+
+    def _plan_text(self, activity: StatementActivity) -> str:
+        """pg_stat_statements' normalised text; for a statement seen running before the server counted
+        it, the session's own text (its stored text is masked, which does not plan)."""
+        running = self._running_text(activity.digest)
+        if activity.digest not in self._texts and running is not None:
+            return running[0]
+        return activity.text
 
     # -- snapshots -------------------------------------------------------------------------------
     def top_sql(self) -> list[SqlDigest]:

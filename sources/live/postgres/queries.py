@@ -134,6 +134,23 @@ STATEMENTS = _STATEMENTS.format(
 # PostgreSQL 12 and older: one time column, no planning time, no WAL figures.
 STATEMENTS_PG12 = _STATEMENTS.format(time="total_time", more="")
 
+# Statements in flight: each session running one, how long it has run, its text (literals included,
+# masked before it is stored) and whether the text was cut (at track_activity_query_size, or here).
+# query_id is pg_stat_statements' queryid (PostgreSQL 14 and later, with compute_query_id on, or auto
+# with pg_stat_statements loaded). The collector's own role is left out, as in STATEMENTS; now() is
+# the snapshot's time, as in ACTIVITY.
+RUNNING = """
+SELECT pid::text AS session, query_id::text AS digest, datname AS schema_name,
+       greatest(extract(epoch FROM now() - query_start) * 1000, 0) AS elapsed_ms, left(query, 4000) AS text,
+       char_length(query) > 4000 OR octet_length(query) >=
+           (SELECT setting::int FROM pg_settings WHERE name = 'track_activity_query_size') - 1 AS truncated
+FROM pg_stat_activity
+WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+      AND usename IS DISTINCT FROM current_user AND query_id IS NOT NULL AND query_start IS NOT NULL
+ORDER BY query_start
+LIMIT 50
+"""
+
 # Texts of statements not seen before ({ids}: queryids the server gave, checked to be integers).
 STATEMENT_TEXTS = """
 SELECT s.queryid::text AS digest, min(left(s.query, 4000)) AS text, min(d.datname) AS schema_name
