@@ -1,9 +1,14 @@
 """Rules benchmark: CPU and wall time per incident for each stage of a rules-only diagnosis.
 
-Run: ``.venv/bin/python -m bench.bench_rules [--incidents DIR] [--repeat N]`` after importing the
-DBSherlock cases (``sleuth import dbsherlock ../shared/datasets/dbsherlock-tpcc16w --out
-/tmp/dbs``). Prints a Markdown section for docs/BENCHMARKS.md; batch throughput, with file
+Run: ``.venv/bin/python -m bench.bench_rules [--incidents DIR] [--repeat N] [--instructions]`` after
+importing the DBSherlock cases (``sleuth import dbsherlock ../shared/datasets/dbsherlock-tpcc16w
+--out /tmp/dbs``). Prints a Markdown section for docs/BENCHMARKS.md; batch throughput, with file
 reading and output, is ``bench.bench_batch``.
+
+``--instructions`` adds the instructions one whole diagnosis executes (``Sleuth.diagnose``, every
+incident twice), counted by valgrind's callgrind with instrumentation switched on only once the
+incidents are loaded and diagnosed once: a figure other work on the machine does not move,
+unlike CPU time on two shared cores.
 
 The service loads the rule book and the graph, as every entry point does; the
 stages are then timed apart (signal extraction over every window the
@@ -16,8 +21,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,11 +86,81 @@ def per_incident(app: Sleuth, incidents: list[Incident], repeat: int) -> dict[st
     return stages
 
 
+PASSES = 2
+
+
+def instructions(incidents: Path, passes: int = PASSES) -> float:
+    """Instructions per diagnosis: a child diagnoses every incident ``passes`` times under callgrind,
+    instrumented from the moment it says it is ready (imports, loading, first runs excluded)."""
+    with tempfile.TemporaryDirectory(prefix="sleuth-bench-rules-") as tmp:
+        ready, go, out = Path(tmp) / "ready", Path(tmp) / "go", Path(tmp) / "callgrind.out"
+        child = subprocess.Popen(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={out}",
+                f"--log-file={tmp}/log",
+                sys.executable,
+                "-m",
+                "bench.bench_rules",
+                "--incidents",
+                str(incidents),
+                "--callgrind-child",
+                str(ready),
+                str(go),
+                str(passes),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 1800
+        while not ready.exists():
+            if child.poll() is not None or time.monotonic() > deadline:
+                child.kill()
+                raise SystemExit(f"the callgrind child never got ready (see {tmp}/log)")
+            time.sleep(0.2)
+        subprocess.run(
+            ["callgrind_control", "-i", "on", str(child.pid)], check=True, stdout=subprocess.DEVNULL
+        )
+        go.touch()
+        if child.wait(timeout=3600) != 0:
+            raise SystemExit(f"the callgrind child failed (see {tmp}/log)")
+        totals = next(
+            line for line in out.read_text().splitlines() if line.startswith(("summary:", "totals:"))
+        )
+        count = int(ready.read_text())
+        return int(totals.split()[1]) / (count * passes)
+
+
+def _callgrind_child(incidents: Path, ready: Path, go: Path, passes: int) -> None:
+    """What ``instructions`` counts: every incident diagnosed ``passes`` times, after a first run."""
+    app = Sleuth()
+    app.check(DiagnoseOptions())
+    loaded = [app.load_incident(p) for p in app.incident_files([incidents])]
+    for incident in loaded:
+        app.diagnose(incident)
+    ready.write_text(str(len(loaded)))
+    while not go.exists():
+        time.sleep(0.05)
+    for _ in range(passes):
+        for incident in loaded:
+            app.diagnose(incident)
+    sys.stdout.flush()
+    os._exit(0)  # the interpreter's shutdown is no diagnosis's cost
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=Path, default=Path("/tmp/dbs"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
+    parser.add_argument(
+        "--callgrind-child", nargs=3, metavar=("READY", "GO", "PASSES"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.callgrind_child:
+        ready, go, passes = args.callgrind_child
+        _callgrind_child(args.incidents, Path(ready), Path(go), int(passes))
     app = Sleuth()
     app.check(DiagnoseOptions())
     paths = app.incident_files([args.incidents])
@@ -119,6 +197,11 @@ def main() -> int:
         )
     print(f"\nLoad average when the table was printed: {load} (other work shared the two cores).")
     print(f"\nReading and validating one incident file: {load_cpu:.2f} ms of CPU (median).")
+    if args.instructions:
+        count = instructions(args.incidents)
+        print(
+            f"\nInstructions per diagnosis (callgrind, {PASSES} passes over the incidents): {count / 1e6:.2f} M."
+        )
     return 0
 
 

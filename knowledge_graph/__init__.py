@@ -1,7 +1,7 @@
 """sleuth's domain knowledge: causes, symptoms, metrics (with vendor aliases), checks, remediations.
 
-Authored as YAML in ``knowledge_graph/data/`` and held as a typed networkx
-graph. Rules conclude causes that exist here; ranking, explanations, remediation
+Authored as YAML in ``knowledge_graph/data/`` and held as a typed directed
+graph (a networkx copy on request). Rules conclude causes that exist here; ranking, explanations, remediation
 and the planner's prompts read from it. Everything public is re-exported here;
 the modules behind it are private.
 """

@@ -1,4 +1,4 @@
-"""Authoring documents to one typed networkx graph, collecting every problem instead of stopping.
+"""Authoring documents to one typed graph, collecting every problem instead of stopping.
 
 Each entry is validated on its own so one bad cause does not hide the rest of a
 file, and every reference is checked against the merged node set so a typo in
@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import networkx as nx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from knowledge_graph._aliases import AliasTable
+from knowledge_graph._digraph import Digraph
 from knowledge_graph._spec import (
     METRIC_TOOLS,
     NODE_ID,
@@ -58,7 +58,7 @@ class _AliasList(BaseModel):
 
 @dataclass
 class BuiltGraph:
-    graph: Any  # nx.DiGraph; networkx ships no type information
+    graph: Digraph
     aliases: AliasTable
     problems: list[Problem] = field(default_factory=list)
 
@@ -131,7 +131,7 @@ def _entries(docs: Iterable[YamlFile], problems: list[Problem]) -> tuple[list[_E
 def build(docs: Iterable[YamlFile]) -> BuiltGraph:
     problems: list[Problem] = []
     nodes, alias_only = _entries(docs, problems)
-    graph = nx.DiGraph()
+    graph = Digraph()
     defined: dict[str, _Entry] = {}
     for entry in nodes:
         if not _ID_RE.match(entry.id):
@@ -175,7 +175,7 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
     return table
 
 
-def _edges(graph: Any, defined: dict[str, _Entry], problems: list[Problem]) -> None:
+def _edges(graph: Digraph, defined: dict[str, _Entry], problems: list[Problem]) -> None:
     def link(
         entry: _Entry, path: tuple[str | int, ...], target: str, kind: str, want: str, **attrs: Any
     ) -> None:

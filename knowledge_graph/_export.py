@@ -12,8 +12,6 @@ import json
 from collections import Counter
 from typing import Any
 
-import networkx as nx
-
 from knowledge_graph._graph import KnowledgeGraph
 
 FORMATS: tuple[str, ...] = ("graphml", "dot", "json")
@@ -35,6 +33,8 @@ def _scalar(value: Any) -> str | int | float | bool:
 
 
 def _flat_copy(kg: KnowledgeGraph) -> Any:
+    import networkx as nx
+
     graph = nx.DiGraph()
     source = kg.graph
     for node, data in sorted(source.nodes(data=True)):
@@ -45,12 +45,16 @@ def _flat_copy(kg: KnowledgeGraph) -> Any:
 
 
 def to_graphml(kg: KnowledgeGraph) -> str:
+    import networkx as nx
+
     buffer = io.BytesIO()
     nx.write_graphml(_flat_copy(kg), buffer, encoding="utf-8")
     return buffer.getvalue().decode("utf-8")
 
 
 def to_json(kg: KnowledgeGraph) -> str:
+    import networkx as nx
+
     data = nx.node_link_data(_flat_copy(kg), edges="edges")
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
 
-import networkx as nx
 import numpy as np
 
 from knowledge_graph import _infogain, _ranking, _render
 from knowledge_graph._aliases import AliasTable
+from knowledge_graph._digraph import Digraph
 from knowledge_graph._index import GraphIndex, build_index
 from knowledge_graph._types import Check, MetricAlias, MetricInfo, RankedCause
 from models.diagnosis import Remediation
@@ -21,20 +21,28 @@ class KnowledgeGraph:
     """Typed nodes (cause, symptom, metric, component, check, remediation) and weighted edges.
 
     Immutable once built: ``load_default_graph`` shares one instance, so no
-    query may change it. ``graph`` is a read-only networkx view for export and
-    custom traversals.
+    query may change it. ``graph`` is a frozen networkx copy for export and
+    custom traversals, built when first asked for.
     """
 
-    def __init__(self, graph: Any, aliases: AliasTable) -> None:
-        self._graph = nx.freeze(graph)
+    def __init__(self, graph: Digraph, aliases: AliasTable) -> None:
+        self._graph = graph
         self._aliases = aliases
         self._idx: GraphIndex = build_index(graph)
+        self._metrics = frozenset(self._idx.by_type.get("metric", []))  # asked of every fact, every incident
+        self._nx: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Without the networkx copy, so unpickling never imports networkx."""
+        return {**self.__dict__, "_nx": None}
 
     # -- nodes ---------------------------------------------------------------------------------
     @property
     def graph(self) -> Any:
-        """A read-only view of the underlying ``networkx.DiGraph``."""
-        return self._graph.copy(as_view=True)
+        """The graph as a frozen ``networkx.DiGraph``."""
+        if self._nx is None:
+            self._nx = self._graph.to_networkx()
+        return self._nx
 
     def node_ids(self, node_type: str | None = None) -> list[str]:
         if node_type is None:
@@ -72,8 +80,7 @@ class KnowledgeGraph:
         return list(self._idx.by_type.get("metric", []))
 
     def has_metric(self, metric_id: str) -> bool:
-        data = self._graph.nodes.get(metric_id)
-        return bool(data) and data["type"] == "metric"
+        return metric_id in self._metrics
 
     def resolve_metric(self, vendor_name: str) -> str | None:
         """Canonical id for a vendor name (exact, then case-insensitive, then glob), or ``None``."""
@@ -104,7 +111,7 @@ class KnowledgeGraph:
             return []
         return [
             (metric, str(data.get("direction", "")))
-            for _src, metric, data in self._graph.out_edges(symptom_id, data=True)
+            for _src, metric, data in self._graph.out_edges(symptom_id)
             if data.get("type") == "observed_by"
         ]
 
@@ -209,9 +216,7 @@ class KnowledgeGraph:
         args = deepcopy(data["args"])
         metric = args.get("metric") if isinstance(args.get("metric"), str) else None
         if metric is None:
-            measured = sorted(
-                dst for _, dst, d in self._graph.out_edges(check_id, data=True) if d["type"] == "measures"
-            )
+            measured = sorted(dst for _, dst, d in self._graph.out_edges(check_id) if d["type"] == "measures")
             metric = measured[0] if measured else None
         return Check(check_id, data["title"], data["tool"], args, metric, gain)
 

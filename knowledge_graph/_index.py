@@ -1,7 +1,7 @@
 """Plain-dict views of the graph, built once, so every query is a few dictionary hits.
 
-networkx is the source of truth (export, neighbourhoods, validation); the
-queries that run per incident read these instead of walking adjacency views.
+The graph itself is the source of truth (export, neighbourhoods, validation);
+the queries that run per incident read these instead of walking its edges.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge_graph._digraph import Digraph
 from knowledge_graph._spec import RISK_ORDER, FactTest
 
 MAX_CHAIN = 2  # leads_to hops followed when a cause explains its consequences' symptoms
@@ -38,9 +39,9 @@ class GraphIndex:
     remediations: dict[str, list[str]] = field(default_factory=dict)  # cause -> ids, low risk first
 
 
-def build_index(graph: Any) -> GraphIndex:
+def build_index(graph: Digraph) -> GraphIndex:
     idx = GraphIndex()
-    for node, data in sorted(graph.nodes(data=True)):
+    for node, data in sorted(graph.nodes.items()):
         idx.by_type.setdefault(data["type"], []).append(node)
     idx.symptoms = frozenset(idx.by_type.get("symptom", []))
     for symptom in idx.symptoms:
@@ -52,7 +53,7 @@ def build_index(graph: Any) -> GraphIndex:
         idx.leads_to[cause] = {}
         idx.remediations[cause] = []
         idx.cause_checks[cause] = []
-    for src, dst, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1])):
+    for src, dst, data in sorted(graph.edges(), key=lambda e: (e[0], e[1])):
         kind = data["type"]
         if kind == "produces":
             idx.produces[src][dst] = float(data["weight"])
@@ -69,7 +70,7 @@ def build_index(graph: Any) -> GraphIndex:
         ids.sort(key=lambda r: (RISK_ORDER[graph.nodes[r]["risk"]], r))
     for check in idx.by_type.get("check", []):
         touched: set[str] = set()
-        for _, dst, data in graph.out_edges(check, data=True):
+        for _, dst, data in graph.out_edges(check):
             if data["type"] == "reveals":
                 touched.add(dst)
             elif data["type"] == "measures":

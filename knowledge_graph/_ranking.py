@@ -69,6 +69,7 @@ def evidence(idx: GraphIndex, facts: Iterable[Fact], canonical: Mapping[str, str
     """
     observed: set[str] = set()
     measurable: set[str] = set()
+    shown = _shown(idx)
     for fact in facts:
         if fact.kind != "signal":
             sure = fact.certainty >= SHOWS_AT
@@ -82,13 +83,44 @@ def evidence(idx: GraphIndex, facts: Iterable[Fact], canonical: Mapping[str, str
         metric = canonical.get(fact.name)
         if metric is None:
             continue
-        shows = idx.shows.get(metric, [])
-        measurable.update(symptom for symptom, _ in shows)
+        found = shown.get(metric)
+        if found is None:
+            continue  # a metric that observes no symptom: nothing to measure or show
+        every, by_direction = found
+        measurable |= every
         if _confidence(fact) < SHOWS_AT:
             continue
         direction = fact.attrs.get("direction")
-        observed.update(symptom for symptom, wanted in shows if wanted == direction)
+        if isinstance(direction, str) and direction in by_direction:
+            observed |= by_direction[direction]
     return Evidence(frozenset(observed), frozenset(measurable | observed))
+
+
+# Per graph index (held to tell a new index from one reusing a freed one's id), what each metric can
+# show: every symptom it observes, and those it observes moving each way. The graph does not
+# change while it ranks, and every diagnosis asks this of ~100 metrics.
+_SHOWN: dict[int, tuple[GraphIndex, dict[str, tuple[frozenset[str], dict[str, frozenset[str]]]]]] = {}
+_SHOWN_KEPT = 8
+
+
+def _shown(idx: GraphIndex) -> dict[str, tuple[frozenset[str], dict[str, frozenset[str]]]]:
+    held = _SHOWN.get(id(idx))
+    if held is not None and held[0] is idx:
+        return held[1]
+    table: dict[str, tuple[frozenset[str], dict[str, frozenset[str]]]] = {}
+    for metric, shows in idx.shows.items():
+        if shows:
+            by_direction: dict[str, set[str]] = {}
+            for symptom, wanted in shows:
+                by_direction.setdefault(wanted, set()).add(symptom)
+            table[metric] = (
+                frozenset(symptom for symptom, _ in shows),
+                {wanted: frozenset(symptoms) for wanted, symptoms in by_direction.items()},
+            )
+    if len(_SHOWN) >= _SHOWN_KEPT:
+        _SHOWN.clear()
+    _SHOWN[id(idx)] = (idx, table)
+    return table
 
 
 def rank(idx: GraphIndex, certainties: Mapping[str, float], seen: Evidence) -> list[RankedCause]:

@@ -6,7 +6,10 @@ risk, so a small model sees the domain facts in few tokens.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from knowledge_graph._digraph import Digraph
 
 _ORDER = {
     "produces": 0,
@@ -43,18 +46,18 @@ def fact_test(test: dict[str, Any]) -> str:
     return str(test["fact"]) + (f" where {', '.join(parts)}" if parts else "")
 
 
-def _label(graph: Any, node: str) -> str:
+def _label(graph: Digraph, node: str) -> str:
     data = graph.nodes[node]
     return f"{data['type']} {node}: {data.get('title') or node}"
 
 
-def _edges(graph: Any, node: str) -> list[tuple[str, str, str, dict[str, Any]]]:
-    edges = [(d["type"], "->", dst, d) for _, dst, d in graph.out_edges(node, data=True)]
-    edges += [(d["type"], "<-", src, d) for src, _, d in graph.in_edges(node, data=True)]
+def _edges(graph: Digraph, node: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    edges = [(d["type"], "->", dst, d) for _, dst, d in graph.out_edges(node)]
+    edges += [(d["type"], "<-", src, d) for src, _, d in graph.in_edges(node)]
     return sorted(edges, key=lambda e: (_ORDER.get(e[0], 99), e[1], e[2]))
 
 
-def neighbourhood(graph: Any, start: str, depth: int, notes: list[str]) -> str:
+def neighbourhood(graph: Digraph, start: str, depth: int, notes: list[str]) -> str:
     """A tree of edges from ``start``: each node is expanded once, under the node that reached it first.
 
     ``notes`` are derived lines about ``start`` (e.g. its checks) placed under its title.

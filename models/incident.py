@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import operator
-from itertools import islice
+from itertools import islice, repeat
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -252,23 +252,30 @@ class Incident(_Strict):
         return self
 
 
+def _sampled(series: MetricSeries) -> bool:
+    """Whether the series holds a sample: a value that is not null."""
+    return any(map(operator.is_not, series.values, repeat(None)))
+
+
 def diagnosis_problem(incident: Incident) -> str | None:
     """``field: what is wrong`` when the incident holds nothing a diagnosis can compare, else None.
 
     Each part is valid alone, but a diagnosis compares the anomaly window with
     the samples outside it: with no sample at all, none inside the window or
     none outside it, there is nothing to compare, and a file that validates must
-    diagnose. Every check stops at the first sample that satisfies it.
+    diagnose. Every check stops at the first sample that satisfies it, and the series are
+    looked at only until the incident is known to be usable: listing them all is for the error.
     """
-    series = [m for m in incident.metrics if any(v is not None for v in m.values)]
-    if not series:
+    if not any(_sampled(m) for m in incident.metrics):
         what = "every series is empty or null" if incident.metrics else "the file has no metric series"
         return f"metrics: no samples ({what}); a diagnosis compares metric series"
     window = incident.window
     if window is None:
         return None
     inside = outside = False
-    for m in series:
+    for m in incident.metrics:
+        if not _sampled(m):
+            continue
         lo = bisect.bisect_left(m.timestamps, window.start)
         hi = bisect.bisect_right(m.timestamps, window.end)
         inside = inside or any(v is not None for v in islice(m.values, lo, hi))
@@ -279,6 +286,7 @@ def diagnosis_problem(incident: Incident) -> str | None:
         )
         if inside and outside:
             return None
+    series = [m for m in incident.metrics if _sampled(m)]
     first = min(m.timestamps[0] for m in series)
     last = max(m.timestamps[-1] for m in series)
     if not inside:

@@ -68,6 +68,11 @@ class CompiledRuleset:
     subjects: frozenset[Subject]  # facts worth asserting into this ruleset at all
     keys: dict[Subject, frozenset[str]]  # per subject, the message keys some condition tests
 
+    @functools.cached_property
+    def named(self) -> dict[str, CompiledRule]:
+        """The rules by the name durable reports their firings under."""
+        return {c.name: c for c in self.rules}
+
     def message(self, fact: Fact, fid: int, sid: str) -> dict[str, Any]:
         """The fact as this ruleset needs it: only the attributes its conditions read.
 

@@ -22,7 +22,9 @@ ruleset, and starts dispatcher threads on its default host. So:
 
 from __future__ import annotations
 
+import json
 import threading
+import traceback
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,9 +43,11 @@ from rules.compiler import (
     encode_messages,
     plan_rulesets,
 )
+from rules.conditions import subject
 from rules.resolve import EngineResult, Firing, RawFiring, resolve
 
 Observer = Callable[[str, Mapping[str, Fact]], None]
+_Batch = tuple[list[dict[str, Any]], str | None]  # messages asserted together, and their JSON once encoded
 
 _LOCK = threading.RLock()
 # One session id, reused: facts are retracted after each run instead of deleting the session,
@@ -71,22 +75,30 @@ _TARGETS_PER_BOOK = 32
 # per ruleset, the count when its state was last read: a state is read only when it can hold one.
 _failures = 0
 _failures_read: dict[str, int] = {}
+_NATIVE = durable_engine.durable_rules_engine  # the C extension durable's own Ruleset calls
 
 
 @dataclass(frozen=True)
 class _Targets:
-    """The rulesets a run asserts into, and per fact subject the positions of those that test it."""
+    """The rulesets a run asserts into, and per fact subject those that test it.
+
+    ``by_subject`` holds, per subject, each such ruleset's position and the
+    directions its conditions on the subject demand (``None`` when one of them
+    demands none): a fact moving another way matches no condition there, and
+    durable would only store it.
+    """
 
     rulesets: list[CompiledRuleset]
-    by_subject: dict[Subject, tuple[int, ...]]
+    by_subject: dict[Subject, tuple[tuple[int, frozenset[str] | None], ...]]
 
     def split(self, facts: Sequence[Fact], fids: Sequence[int]) -> list[list[int]]:
         """Per ruleset, the facts among ``fids`` it tests, in order: each fact is looked up once."""
         out: list[list[int]] = [[] for _ in self.rulesets]
         for i in fids:
             fact = facts[i]
-            for at in self.by_subject.get((fact.kind, fact.name), ()):
-                out[at].append(i)
+            for at, directions in self.by_subject.get((fact.kind, fact.name), ()):
+                if directions is None or fact.attrs.get("direction") in directions:
+                    out[at].append(i)
         return out
 
 
@@ -102,9 +114,9 @@ class _Session:
     errors: list[str] = field(default_factory=list)
     derived: dict[str, int] = field(default_factory=dict)  # derived fact name -> fact id
     pending: list[int] = field(default_factory=list)
-    # ruleset -> each batch asserted into it: its messages and, once encoded, their JSON (reused to
-    # retract them, which durable needs word for word)
-    asserted: dict[str, list[tuple[list[dict[str, Any]], str | None]]] = field(default_factory=dict)
+    # ruleset name -> the ruleset and each batch asserted into it: its messages and, once encoded,
+    # their JSON (reused to retract them, which durable needs word for word)
+    asserted: dict[str, tuple[CompiledRuleset, list[_Batch]]] = field(default_factory=dict)
     closing: bool = False
 
     def applies(self, rule: RuleSpec) -> bool:
@@ -162,8 +174,8 @@ def run_rules(
                         _assert(ruleset, session, fids)
         finally:
             session.closing = True
-            for name, batches in session.asserted.items():
-                _retract(name, batches, session)
+            for ruleset, batches in session.asserted.values():
+                _retract(ruleset, batches, session)
             del _sessions[sid]
     return resolve(session.facts, session.raw, session.errors)
 
@@ -225,14 +237,15 @@ def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -
     found = per_book.get(key)
     if found is None:
         rulesets: list[CompiledRuleset] = []
-        by_subject: dict[Subject, list[int]] = {}
+        by_subject: dict[Subject, list[tuple[int, frozenset[str] | None]]] = {}
         for ruleset in _rulesets_for(book):
             live = [
                 c for c in ruleset.rules if c.rule.id not in disabled and book.applies_to(c.rule.id, engine)
             ]
             if live:
+                directions = _directions(live)
                 for wanted in sorted(frozenset().union(*(c.subjects for c in live))):
-                    by_subject.setdefault(wanted, []).append(len(rulesets))
+                    by_subject.setdefault(wanted, []).append((len(rulesets), directions[wanted]))
                 rulesets.append(ruleset)
         found = _Targets(rulesets, {k: tuple(v) for k, v in by_subject.items()})
         if len(per_book) >= _TARGETS_PER_BOOK:
@@ -241,14 +254,29 @@ def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -
     return found
 
 
+def _directions(live: Sequence[CompiledRule]) -> dict[Subject, frozenset[str] | None]:
+    """Per subject the rules test, the directions their conditions on it demand; ``None`` when some
+    condition demands none (it may match a fact whichever way it moved, or one with no direction)."""
+    wanted: dict[Subject, set[str] | None] = {}
+    for compiled in live:
+        when = compiled.rule.when
+        for cond in (*when.all, *when.any, *when.none):
+            about = subject(cond)
+            held = wanted.get(about, set())
+            if cond.direction is None or held is None:
+                wanted[about] = None
+            else:
+                wanted[about] = held | {cond.direction}
+    return {about: None if held is None else frozenset(held) for about, held in wanted.items()}
+
+
 def _action(compiled: CompiledRule) -> Callable[[Any], None]:
+    """The action durable holds for a rule; ``_dispatch`` runs the rule's firings itself."""
+
     def run(closure: Any) -> None:
         global _failures
         try:
-            session = _sessions.get(str(closure.s.sid))
-            if session is None:  # a stray session: nothing to record into, so fail loudly in durable's state
-                raise RuntimeError(f"rule {compiled.rule.id} fired outside a sleuth session")
-            session.record(compiled, closure._m or {})
+            _fire(compiled, str(closure.s.sid), closure._m or {})
         except BaseException:
             _failures += 1
             raise
@@ -256,17 +284,24 @@ def _action(compiled: CompiledRule) -> Callable[[Any], None]:
     return run
 
 
+def _fire(compiled: CompiledRule, sid: str, message: Mapping[str, Any]) -> None:
+    session = _sessions.get(sid)
+    if session is None:  # a stray session: nothing to record into, so fail loudly in durable's state
+        raise RuntimeError(f"rule {compiled.rule.id} fired outside a sleuth session")
+    session.record(compiled, message)
+
+
 def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) -> None:
     """Assert the facts ``fids`` (each one the ruleset tests) and surface what durable swallowed."""
     facts = session.facts
     wanted = [ruleset.message(facts[i], i, session.sid) for i in fids]
     host = _host_instance()
-    batches = session.asserted.setdefault(ruleset.name, [])
+    batches = session.asserted.setdefault(ruleset.name, (ruleset, []))[1]
     batches.append((wanted, None))
     try:
         text = encode_messages(wanted)
         batches[-1] = (wanted, text)
-        _call(host, ruleset.name, "assert_facts", wanted, text)
+        _call(host, ruleset, "assert_facts", wanted, text)
     except durable_engine.MessageNotHandledException:
         pass  # the sink makes this unreachable; an unmatched fact is never an error
     except Exception as exc:
@@ -287,41 +322,68 @@ def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) ->
 
 def _call(
     host: _QuietHost,
-    ruleset_name: str,
+    compiled: CompiledRuleset,
     operation: str,
     messages: list[dict[str, Any]],
     text: str | None = None,
 ) -> None:
     """``Host.assert_facts``/``retract_facts`` with our own JSON (see ``encode_messages``): ``text``,
-    when the caller has already encoded ``messages``.
-
-    Mirrors durable's ``Host._handle_function``: run the engine call, then the
-    actions it queued for the session, re-raising an error the callback reports.
+    when the caller has already encoded ``messages``; then the actions the call queued.
     """
-    ruleset = host.get_ruleset(ruleset_name)
-    native = durable_engine.durable_rules_engine  # the C extension durable's own Ruleset calls
+    ruleset = host.get_ruleset(compiled.name)
     encoded = encode_messages(messages) if text is None else text
-    result = getattr(native, operation)(ruleset._handle, encoded)
-    state_handle = ruleset._handle_result(result, messages)
-    errors: list[BaseException | None] = []
-    ruleset.do_actions(state_handle, lambda error, _state: errors.append(error))
-    if errors and errors[0] is not None:
-        raise errors[0]
+    result = getattr(_NATIVE, operation)(ruleset._handle, encoded)
+    _dispatch(ruleset._handle, ruleset._handle_result(result, messages), compiled.named)
 
 
-def _retract(
-    ruleset_name: str, batches: list[tuple[list[dict[str, Any]], str | None]], session: _Session
-) -> None:
+def _dispatch(handle: int, state_handle: int, rules: Mapping[str, CompiledRule]) -> None:
+    """Run the actions one engine call queued, as durable's ``Ruleset.do_actions`` does.
+
+    durable builds a closure per firing (with a clock read and a JSON round trip of
+    the session state); a sleuth action only records what it bound, so it is
+    called here with the parsed message, and the state goes back to the engine as
+    the engine wrote it unless an action failed, which durable's convention
+    stores in it as ``exception`` (``swallowed_error`` reads it back).
+    """
+    global _failures
+    started = _NATIVE.start_action_for_state(handle, state_handle)
+    if not started:
+        return
+    state_text, message_text = started
+    sid = str(json.loads(state_text).get("sid"))
+    while message_text:
+        fired = json.loads(message_text)
+        name = next(iter(fired), None)
+        compiled = rules.get(name) if name is not None else None
+        if compiled is not None:
+            try:
+                _fire(compiled, sid, fired[name])
+            except BaseException as error:
+                _failures += 1
+                state = json.loads(state_text)
+                state["exception"] = (
+                    f"exception caught {error}, traceback {traceback.format_tb(error.__traceback__)}"
+                )
+                state_text = json.dumps(state, ensure_ascii=False)
+        try:
+            _NATIVE.update_state(handle, state_text)
+            message_text = _NATIVE.complete_and_start_action(handle, state_handle)
+        except BaseException:
+            _NATIVE.abandon_action(handle, state_handle)
+            raise
+
+
+def _retract(ruleset: CompiledRuleset, batches: list[_Batch], session: _Session) -> None:
     messages = [m for batch, _ in batches for m in batch]
     texts = [text for _, text in batches]
     # each batch's JSON is an array: their items joined make the array of every message
     joined = None if None in texts else "[" + ",".join(t[1:-1] for t in texts if t and len(t) > 2) + "]"
     try:
-        _call(_host_instance(), ruleset_name, "retract_facts", messages, joined)
+        _call(_host_instance(), ruleset, "retract_facts", messages, joined)
     except durable_engine.MessageNotHandledException:
         pass
     except Exception as exc:
-        session.errors.append(f"rules engine ({ruleset_name}) cleanup: {type(exc).__name__}: {exc}")
+        session.errors.append(f"rules engine ({ruleset.name}) cleanup: {type(exc).__name__}: {exc}")
 
 
 __all__ = ["SESSION_ID", "EngineResult", "Firing", "Observer", "prepare", "run_rules", "swallowed_error"]

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING
-
-import networkx as nx
 
 from models import SIGNAL_NUMERIC_FIELDS, SIGNAL_STRING_FIELDS, Condition, NumTest, Problem, RuleSpec
 from rules.compiler import awkward_number
@@ -129,7 +128,7 @@ def _chain_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
     concluded: set[str] = set()
     for loaded in packs:
         concluded.update(r.then.fact for r in loaded.pack.rules if r.then.fact is not None)
-    graph: nx.DiGraph = nx.DiGraph()
+    needs: dict[str, set[str]] = {}  # derived fact -> the facts a rule concluding it reads
     where: dict[tuple[str, str], Problem] = {}
     for loaded in packs:
         for i, rule in enumerate(loaded.pack.rules):
@@ -140,9 +139,18 @@ def _chain_problems(packs: Sequence[LoadedPack]) -> Iterator[Problem]:
                 if cond.fact not in concluded:
                     yield loaded.source.problem(at, rule.id, f"fact {cond.fact!r} is concluded by no rule")
                 if rule.then.fact is not None:
-                    graph.add_edge(cond.fact, rule.then.fact)
+                    needs.setdefault(rule.then.fact, set()).add(cond.fact)
                     where.setdefault((cond.fact, rule.then.fact), loaded.source.problem(at, rule.id, ""))
-    for found in nx.simple_cycles(graph):
+    try:
+        TopologicalSorter(needs).prepare()
+    except CycleError:  # networkx lists every cycle; importing it costs more than a lint, so only now
+        yield from _cycles(list(where), where)
+
+
+def _cycles(edges: list[tuple[str, str]], where: dict[tuple[str, str], Problem]) -> Iterator[Problem]:
+    import networkx as nx
+
+    for found in nx.simple_cycles(nx.DiGraph(edges)):
         start = found.index(min(found))  # a stable message, whichever node networkx starts from
         cycle = found[start:] + found[:start]
         loop = [*cycle, cycle[0]]

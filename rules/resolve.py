@@ -84,9 +84,19 @@ class _Settler:
         self.concluding: dict[str, list[str]] = {}
         for rid, rule in self.rules.items():
             self.concluding.setdefault(rule.then.fact or f"cause:{rule.then.cause}", []).append(rid)
+        self._about: dict[tuple[str, str], list[int]] | None = None
         self.fact_cf: dict[int, float] = {}
         self.best: dict[str, Firing | None] = {}
         self.busy: set[str] = set()
+
+    @property
+    def about(self) -> dict[tuple[str, str], list[int]]:
+        """Per subject, the ids of the facts about it, in order: what ``none`` conditions look up."""
+        if self._about is None:
+            self._about = {}
+            for fid, fact in enumerate(self.facts):
+                self._about.setdefault((fact.kind, fact.name), []).append(fid)
+        return self._about
 
     def strength(self, fid: int, condition: Condition | None = None) -> float:
         """A fact's weight as evidence; a derived fact's is the combined certainty of its rules."""
@@ -109,7 +119,8 @@ class _Settler:
         self.busy.add(rule_id)
         rule = self.rules[rule_id]
         chosen: Firing | None = None
-        if not _blocked(rule, self.facts, self.strength):
+        # ``about`` is indexed only for a rule with a ``none`` condition
+        if not (rule.when.none and _blocked(rule, self.facts, self.about, self.strength)):
             for raw in self.by_rule[rule_id]:
                 c = raw.compiled
                 all_s = [
@@ -127,17 +138,22 @@ class _Settler:
         return chosen
 
 
-def _blocked(rule: RuleSpec, facts: Sequence[Fact], strength: Callable[[int], float]) -> bool:
+def _blocked(
+    rule: RuleSpec,
+    facts: Sequence[Fact],
+    about: Mapping[tuple[str, str], Sequence[int]],
+    strength: Callable[[int], float],
+) -> bool:
     """True when a fact that holds matches one of the rule's ``none`` conditions.
 
-    A derived fact is judged with its settled certainty, not the provisional one
-    it was asserted with.
+    ``about`` lists, per subject, the ids of the facts about it. A derived fact
+    is judged with its settled certainty, not the provisional one it was
+    asserted with.
     """
     for cond in rule.when.none:
         kind, name = subject(cond)
-        for fid, fact in enumerate(facts):
-            if (fact.kind, fact.name) != (kind, name):
-                continue
+        for fid in about.get((kind, name), ()):
+            fact = facts[fid]
             if kind == "derived":
                 settled = strength(fid)
                 if settled <= 0.0:

@@ -21,7 +21,9 @@ Everything is computed on one (metrics x samples) matrix so ~100 metrics of
 
 from __future__ import annotations
 
+import functools
 import re
+import struct
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -29,7 +31,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import TypeAdapter
 
 from models import Deviation, Fact, HealthCheck, Incident, MetricSeries, TimeWindow
 from rules import health, materiality, stats, window
@@ -275,31 +276,36 @@ def _measure_windows(
         # times as far as the whole window did shows a cause the window's median dilutes
         shown = _strength(whole.score)
         picked = 0
-        candidates = [(a, b + 1) for a, b in window.sub_windows(values, lo, hi - 1)]
-        scored = [(span, *_part_moved(values, span, whole)) for span in candidates]
-        while picked < MAX_PARTS and scored:
+        spans_in = [(a, b + 1) for a, b in window.sub_windows(values, lo, hi - 1)]
+        moved, strength = _parts_moved(values, spans_in, whole)
+        left = list(range(len(spans_in)))
+        while picked < MAX_PARTS and left:
             # most metrics newly moved; among as many, where they moved furthest; then the tightest
-            news = [
-                (moved & (~revealed | (strength >= PART_FURTHER * shown)), strength, span)
-                for span, moved, strength in scored
-            ]
-            new, strength, span = max(
-                news, key=lambda n: (int(n[0].sum()), float(n[1][n[0]].sum()), n[2][0] - n[2][1])
+            news = moved[left] & (~revealed | (strength[left] >= PART_FURTHER * shown))
+            counts = news.sum(axis=1).tolist()
+            at = max(
+                range(len(left)),
+                key=lambda j: (
+                    counts[j],
+                    float(strength[left[j]][news[j]].sum()),
+                    spans_in[left[j]][0] - spans_in[left[j]][1],
+                ),
             )
-            if int(new.sum()) < MIN_REVEALED or not bool((new & read).any()):
+            new, span = news[at], spans_in[left[at]]
+            if counts[at] < MIN_REVEALED or not bool((new & read).any()):
                 break
             out.append((span, _measure(voted, *span, voted_normal)))
             revealed |= new
-            shown = np.maximum(shown, strength)
+            shown = np.maximum(shown, strength[left[at]])
             picked += 1
-            scored = [entry for entry in scored if entry[0] != span]
+            del left[at]
     return out
 
 
 def _strength(score: Vector) -> Vector:
     """Each metric's move in noise units, clipped, for the up and down entries of ``_moved``."""
     size = np.minimum(stats.finite(np.abs(score)), PART_SCORE_CLIP)
-    out: Vector = np.concatenate([size, size, np.full_like(size, np.inf)])
+    out: Vector = np.concatenate([size, size, np.full_like(size, np.inf)], axis=-1)
     return out
 
 
@@ -308,15 +314,28 @@ def _moved(moves: _Moves) -> NDArray[np.bool_]:
     return _signed_moves(moves.delta, moves.score, moves.rel)
 
 
-def _part_moved(values: Matrix, span: tuple[int, int], whole: _Moves) -> tuple[NDArray[np.bool_], Vector]:
-    """``_moved`` of a part of a window against the same baseline, from the part's median alone;
-    and each entry's strength (the move in noise units, clipped, for the up and down entries)."""
-    median = stats.row_median(values[:, span[0] : span[1]])
+def _parts_moved(
+    values: Matrix, spans: Sequence[tuple[int, int]], whole: _Moves
+) -> tuple[NDArray[np.bool_], Matrix]:
+    """``_moved`` of each part of a window (a row per span) against the same baseline, from the
+    part's median alone; and each entry's strength (the move in noise units, clipped, for the up
+    and down entries).
+
+    The parts are laid side by side, each padded with missing samples to the longest, so one
+    sort gives every part's medians (a missing sample sorts last and counts for nothing).
+    """
+    if not spans:
+        return np.zeros((0, 3 * values.shape[0]), dtype=bool), np.zeros((0, 3 * values.shape[0]))
+    longest = max(b - a for a, b in spans)
+    laid = np.full((len(spans), values.shape[0], longest), np.nan)
+    for k, (a, b) in enumerate(spans):
+        laid[k, :, : b - a] = values[:, a:b]
+    median = stats.row_median(laid.reshape(-1, longest)).reshape(len(spans), -1)
     delta = median - whole.baseline
     rel = np.abs(delta) / np.maximum(np.maximum(np.abs(whole.baseline), np.abs(median)), whole.floor)
     score = delta / whole.sigma
     strength = _strength(score)
-    strength[2 * score.size :] = 0.0
+    strength[:, 2 * score.shape[1] :] = 0.0
     return _signed_moves(delta, score, rel), strength
 
 
@@ -325,7 +344,7 @@ def _signed_moves(delta: Vector, score: Vector, rel: Vector) -> NDArray[np.bool_
         sustained = (np.abs(score) >= DIRECTION_SCORE) & (rel >= DIRECTION_REL)
     up = sustained & (delta > 0)
     down = sustained & (delta < 0)
-    out: NDArray[np.bool_] = np.concatenate([up, down, ~sustained])
+    out: NDArray[np.bool_] = np.concatenate([up, down, ~sustained], axis=-1)
     return out
 
 
@@ -385,15 +404,36 @@ def sanitize_metric_name(name: str) -> str:
 def _align(metrics: Sequence[MetricSeries]) -> tuple[Vector, Matrix]:
     """Put every series on one even time grid, NaN where a series has no sample (see ``_even``)."""
     first = metrics[0].timestamps
-    if all(m.timestamps == first for m in metrics):
-        values = np.array([m.values for m in metrics], dtype=np.float64)
-        return _even(np.asarray(first, dtype=np.float64), values)
+    if all(m.timestamps is first or m.timestamps == first for m in metrics):
+        return _even(np.asarray(first, dtype=np.float64), _rows(metrics, len(first)))
     grid = np.unique(np.concatenate([np.asarray(m.timestamps, dtype=np.float64) for m in metrics]))
     out = np.full((len(metrics), grid.size), np.nan)
     for i, m in enumerate(metrics):
         cols = np.searchsorted(grid, np.asarray(m.timestamps, dtype=np.float64))
         out[i, cols] = np.array(m.values, dtype=np.float64)
     return _even(grid, out)
+
+
+def _rows(metrics: Sequence[MetricSeries], length: int) -> Matrix:
+    """The series' values, each ``length`` long, as rows; a missing sample (``None``) is NaN.
+
+    ``struct`` copies a series' Python floats into native doubles in one C loop, a third of what
+    ``np.array`` spends working out the type and shape of a list of lists (the largest single
+    cost of a diagnosis' signals); a series it cannot pack (a missing sample) goes to
+    ``np.array``, which reads ``None`` as NaN, as it always did.
+    """
+    pack = _packer(length).pack
+    try:
+        packed = bytearray().join([pack(*m.values) for m in metrics])
+    except (struct.error, TypeError, OverflowError):
+        return np.array([m.values for m in metrics], dtype=np.float64)
+    return np.frombuffer(packed, dtype=np.float64).reshape(len(metrics), length)
+
+
+@functools.lru_cache(maxsize=64)
+def _packer(length: int) -> struct.Struct:
+    """Native doubles, ``length`` of them: the layout of a float64 array's row."""
+    return struct.Struct(f"{length}d")
 
 
 def _even(grid: Vector, values: Matrix) -> tuple[Vector, Matrix]:
@@ -410,7 +450,7 @@ def _even(grid: Vector, values: Matrix) -> tuple[Vector, Matrix]:
     if grid.size < 3:
         return grid, values
     steps = np.diff(grid)
-    step = float(np.median(steps))
+    step = stats.median(steps)
     if not step > 0 or float(steps.max()) <= IRREGULAR * step:
         return grid, values
     hole = steps > MAX_FILL * step
@@ -436,7 +476,9 @@ class _Plan:
     scale: Vector | None  # per vendor column, when some is in another unit than its metric
     single_rows: NDArray[np.intp]  # metrics of one vendor column each ...
     single_columns: NDArray[np.intp]  # ... and that column
-    combined: list[tuple[int, list[int], str]]  # metrics of several columns: row, columns, aggregate
+    # metrics of several columns, bucketed by aggregate and column count: rows, their columns (one
+    # row of indexes each), aggregate; a bucket is aggregated in one go
+    combined: list[tuple[NDArray[np.intp], NDArray[np.intp], str]]
     percent: NDArray[np.bool_]
     headroom: NDArray[np.bool_]
     host: NDArray[np.bool_]
@@ -468,8 +510,8 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: KnowledgeGraph) -> 
     scaled = raw if plan.scale is None else raw * plan.scale[:, None]
     values = np.empty((len(plan.ids), raw.shape[1]))
     values[plan.single_rows] = scaled[plan.single_columns]
-    for row, idx, how in plan.combined:
-        values[row] = _aggregate(scaled[idx], how)
+    for rows, columns, how in plan.combined:
+        values[rows] = _aggregate(scaled[columns], how)
     return _Grouped(plan.ids, plan.sources, plan.units, values, plan.percent, plan.headroom, plan.host)
 
 
@@ -521,24 +563,43 @@ def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
         scale,
         np.array(single, dtype=np.intp),
         np.array([groups[row][0] for row in single], dtype=np.intp),
-        [(row, idx, hows[row]) for row, idx in enumerate(groups) if len(idx) > 1],
+        _buckets(groups, hows),
         np.array([u in _PERCENT_UNITS for u in units], dtype=bool),
         np.array([any(w in i for w in _HEADROOM_WORDS) for i in ids], dtype=bool),
         np.array([all(metrics[i].name.startswith(HOST_PREFIX) for i in idx) for idx in groups], dtype=bool),
     )
 
 
-def _aggregate(block: Matrix, how: str) -> Vector:
+def _buckets(
+    groups: Sequence[list[int]], hows: Sequence[str]
+) -> list[tuple[NDArray[np.intp], NDArray[np.intp], str]]:
+    """The metrics of several columns, bucketed by aggregate and number of columns (in order)."""
+    buckets: dict[tuple[str, int], list[int]] = {}
+    for row, idx in enumerate(groups):
+        if len(idx) > 1:
+            buckets.setdefault((hows[row], len(idx)), []).append(row)
+    return [
+        (np.array(rows, dtype=np.intp), np.array([groups[r] for r in rows], dtype=np.intp), how)
+        for (how, _), rows in buckets.items()
+    ]
+
+
+def _aggregate(block: NDArray[np.float64], how: str) -> Matrix:
+    """Per metric of a bucket (blocks of columns, metric x column x sample), its columns combined.
+
+    Each metric's columns are added in their order, one after the other, as a sum over the
+    columns of its block alone would add them.
+    """
     present = ~np.isnan(block)
-    any_present = present.any(axis=0)
+    any_present = present.any(axis=1)
     filled = np.where(present, block, 0.0)
     if how == "sum":
-        out = filled.sum(axis=0)
+        out = filled.sum(axis=1)
     elif how == "max":
-        out = np.where(present, block, -np.inf).max(axis=0)
+        out = np.where(present, block, -np.inf).max(axis=1)
     else:
-        out = filled.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    result: Vector = np.where(any_present, out, np.nan)
+        out = filled.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+    result: Matrix = np.where(any_present, out, np.nan)
     return result
 
 
@@ -592,11 +653,12 @@ def _normal(values: Matrix, windows: Sequence[tuple[int, int]]) -> _Normal:
     for a, b in windows:
         normal[a:b] = False
     outside = values[:, normal]
-    baseline = stats.row_median(outside)
+    n_out = stats.row_count(outside)
+    baseline = stats.sorted_median(np.sort(outside, axis=1), n_out)
     return _Normal(
-        n_out=stats.row_count(outside),
+        n_out=n_out,
         baseline=baseline,
-        mad=stats.row_mad(outside, baseline),
+        mad=stats.sorted_median(np.sort(np.abs(outside - baseline[:, None]), axis=1), n_out),
         typical=stats.row_quantile(np.abs(values), SCALE_QUANTILE),
     )
 
@@ -611,9 +673,9 @@ def _measure(values: Matrix, lo: int, hi: int, normal: _Normal | None = None) ->
     inside = values[:, lo:hi]
     baseline, mad = normal.baseline, normal.mad
     n_in = stats.row_count(inside)
-    anomaly = stats.row_median(inside)
-    peak = stats.row_extreme(inside, largest=True)
-    trough = stats.row_extreme(inside, largest=False)
+    ordered = np.sort(inside, axis=1)
+    anomaly = stats.sorted_median(ordered, n_in)
+    peak, trough = stats.sorted_extremes(ordered, n_in)
     # including both medians bounds the ratio at 100 when the baseline is 0
     scale = stats.finite(np.maximum(np.maximum(normal.typical, np.abs(baseline)), np.abs(anomaly)))
     floor = 0.01 * scale + 1e-9
@@ -643,9 +705,9 @@ def _measure(values: Matrix, lo: int, hi: int, normal: _Normal | None = None) ->
         peak_rel=relative(peak),
         trough_score=(trough - baseline) / sigma,
         trough_rel=relative(trough),
-        n_high=stats.share_beyond(inside, baseline + EXCURSION_SCORE * sigma, above=True) * n_in,
-        n_low=stats.share_beyond(inside, baseline - EXCURSION_SCORE * sigma, above=False) * n_in,
-        corr=stats.row_time_correlation(inside),
+        n_high=stats.share_beyond(ordered, baseline + EXCURSION_SCORE * sigma, above=True, n=n_in) * n_in,
+        n_low=stats.share_beyond(ordered, baseline - EXCURSION_SCORE * sigma, above=False, n=n_in) * n_in,
+        corr=stats.row_time_correlation(inside, n_in),
         sigma=sigma,
         floor=floor,
     )
@@ -653,8 +715,6 @@ def _measure(values: Matrix, lo: int, hi: int, normal: _Normal | None = None) ->
 
 def _compare(grouped: _Grouped, moves: _Moves) -> tuple[list[Fact], list[str]]:
     """The signal facts of one window, one per metric of ``grouped`` (the rows ``moves`` measured)."""
-    kept: list[dict[str, object]] = []
-    skipped: list[str] = []
     directions, shapes, confidence = _classify(moves, grouped)
     # Python floats, not numpy scalars: ~100 facts per window are built one attribute at a time;
     # rounded in one call, the six statistics end to end
@@ -662,42 +722,90 @@ def _compare(grouped: _Grouped, moves: _Moves) -> tuple[list[Fact], list[str]]:
     rounded = _sig4(
         np.concatenate([moves.baseline, moves.anomaly, moves.delta, moves.ratio, moves.score, moves.peak])
     )
-    baseline, anomaly, delta = rounded[:size], rounded[size : 2 * size], rounded[2 * size : 3 * size]
-    ratio, score, peak = rounded[3 * size : 4 * size], rounded[4 * size : 5 * size], rounded[5 * size :]
-    n_in, n_out = moves.n_in.tolist(), moves.n_out.tolist()
-    conf = np.round(confidence, 4).tolist()
-    for i in range(size):
-        metric_id = grouped.ids[i]
-        if n_in[i] < MIN_INSIDE or n_out[i] < MIN_OUTSIDE:
-            skipped.append(f"{metric_id}: {n_in[i]} samples inside and {n_out[i]} outside the window")
+    columns = zip(
+        grouped.ids,
+        grouped.sources,
+        grouped.units,
+        moves.n_in.tolist(),
+        moves.n_out.tolist(),
+        rounded[:size],
+        rounded[size : 2 * size],
+        rounded[2 * size : 3 * size],
+        rounded[3 * size : 4 * size],
+        rounded[4 * size : 5 * size],
+        rounded[5 * size :],
+        np.round(confidence, 4).tolist(),
+        shapes,
+        directions,
+        strict=True,
+    )
+    kept: list[Fact] = []
+    skipped: list[str] = []
+    new, setattr_ = Fact.__new__, object.__setattr__
+    for (
+        metric_id,
+        source,
+        unit,
+        n_in,
+        n_out,
+        baseline,
+        anomaly,
+        delta,
+        ratio,
+        score,
+        peak,
+        conf,
+        shape,
+        direction,
+    ) in columns:
+        if n_in < MIN_INSIDE or n_out < MIN_OUTSIDE:
+            skipped.append(f"{metric_id}: {n_in} samples inside and {n_out} outside the window")
             continue
         attrs: dict[str, float | str | bool] = {
-            "baseline": baseline[i],
-            "anomaly": anomaly[i],
-            "delta": delta[i],
-            "ratio": ratio[i],
-            "score": score[i],
-            "peak": peak[i],
-            "confidence": conf[i],
-            "shape": shapes[i],
-            "direction": directions[i],
+            "baseline": baseline,
+            "anomaly": anomaly,
+            "delta": delta,
+            "ratio": ratio,
+            "score": score,
+            "peak": peak,
+            "confidence": conf,
+            "shape": shape,
+            "direction": direction,
         }
-        kept.append(
+        u = f" {unit}" if unit else ""
+        # printf-style: one call per sentence, half the cost of an f-string's ``:g`` fields, same text
+        if shape == "flat":
+            text = _FLAT % (metric_id, baseline, u, anomaly, u, score)
+        else:
+            text = _MOVED % (metric_id, direction, shape, baseline, u, anomaly, u, ratio, score, peak)
+        # what ``Fact.model_construct`` does, without resolving aliases and defaults a signal fact
+        # does not use: ~100 facts per window, each of values already of the field types (Python
+        # floats, the shape and direction names), which validating would only check again
+        fact = new(Fact)
+        setattr_(
+            fact,
+            "__dict__",
             {
                 "kind": "signal",
                 "name": metric_id,
                 "attrs": attrs,
                 "certainty": 1.0,
-                "source": grouped.sources[i],
-                "text": _describe(metric_id, attrs, grouped.units[i]),
-            }
+                "source": source,
+                "text": text,
+            },
         )
-    # ~100 facts per window, validated in one call: pydantic's validation runs in Rust, and one
-    # call for the list costs less than one per fact (or ``model_construct``, which is Python)
-    return _FACTS.validate_python(kept), skipped
+        setattr_(fact, "__pydantic_fields_set__", _FIELDS_SET)
+        setattr_(fact, "__pydantic_extra__", None)
+        setattr_(fact, "__pydantic_private__", None)
+        kept.append(fact)
+    return kept, skipped
 
 
-_FACTS = TypeAdapter(list[Fact])
+_FLAT = "%s not clearly changed: %g%s normally, %g%s in the window (robust z %+g)"
+_MOVED = "%s %s (%s): %g%s normally -> %g%s in the window (x%g, robust z %+g, peak %g)"
+# Every field is given: pydantic only ever adds to a fact's set of given fields (on assignment, a
+# name already in it) and copies it with the fact, so one set serves every signal fact.
+_FIELDS_SET = set(Fact.model_fields)
 
 
 def _classify(m: _Moves, grouped: _Grouped) -> tuple[list[str], list[str], Vector]:
@@ -719,7 +827,12 @@ def _classify(m: _Moves, grouped: _Grouped) -> tuple[list[str], list[str], Vecto
     confidence = np.where(drop, np.maximum(confidence, low), confidence)
     # integer codes, named once per metric: numpy's string arrays cost more than the whole test
     heading = np.where(sustained, np.where(up, 1, 2), np.where(spike, 1, np.where(drop, 2, 0)))
-    form = np.select([saturated, sustained & trend, sustained, spike, drop], [1, 2, 3, 4, 5], default=0)
+    # the first that holds of saturation, trend, level shift, spike, drop (``np.select``'s order)
+    form = np.where(
+        saturated,
+        1,
+        np.where(sustained, np.where(trend, 2, 3), np.where(spike, 4, np.where(drop, 5, 0))),
+    )
     directions = [_DIRECTIONS[c] for c in heading.tolist()]
     shapes = [_SHAPES[c] for c in form.tolist()]
     return directions, shapes, confidence
@@ -765,16 +878,3 @@ def _sig4(values: Vector) -> list[float]:
     for i in np.flatnonzero(finite & unsure).tolist():
         out[i] = float(f"{float(values[i]):.4g}")
     return out
-
-
-def _describe(metric_id: str, a: dict[str, float | str | bool], unit: str) -> str:
-    u = f" {unit}" if unit else ""
-    if a["shape"] == "flat":
-        return (
-            f"{metric_id} not clearly changed: {a['baseline']:g}{u} normally, {a['anomaly']:g}{u} "
-            f"in the window (robust z {a['score']:+g})"
-        )
-    return (
-        f"{metric_id} {a['direction']} ({a['shape']}): {a['baseline']:g}{u} normally -> "
-        f"{a['anomaly']:g}{u} in the window (x{a['ratio']:g}, robust z {a['score']:+g}, peak {a['peak']:g})"
-    )

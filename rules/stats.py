@@ -27,18 +27,49 @@ def row_count(values: Matrix) -> NDArray[np.int64]:
 
 def row_median(values: Matrix) -> Vector:
     """Median of each row ignoring NaN; NaN for a row with no samples."""
-    if values.shape[1] == 0:
-        return np.full(values.shape[0], np.nan)
-    ordered = np.sort(values, axis=1)  # NaN sorts last
-    n = row_count(values)
-    rows = np.arange(values.shape[0])
+    return sorted_median(np.sort(values, axis=1), row_count(values))  # NaN sorts last
+
+
+def sorted_median(ordered: Matrix, n: NDArray[np.int64]) -> Vector:
+    """``row_median`` of rows already sorted (NaN last) with ``n`` samples each: one sort serves
+    a row's median, extremes and counts."""
+    if ordered.shape[1] == 0:
+        return np.full(ordered.shape[0], np.nan)
+    rows = np.arange(ordered.shape[0])
     # plain ufuncs and one fancy index each: a few microseconds less per call than np.clip and
     # take_along_axis, and signals take a dozen medians per window
     lo = np.maximum((n - 1) // 2, 0)
-    hi = np.minimum(n // 2, values.shape[1] - 1)
+    hi = np.minimum(n // 2, ordered.shape[1] - 1)
     med: Vector = (ordered[rows, lo] + ordered[rows, hi]) / 2.0
     med[n == 0] = np.nan
     return med
+
+
+def sorted_extremes(ordered: Matrix, n: NDArray[np.int64]) -> tuple[Vector, Vector]:
+    """``row_extreme`` largest and smallest of rows already sorted (NaN last) with ``n`` samples each;
+    like it, refuses rows without a column (numpy's reductions have no identity for max and min)."""
+    if ordered.shape[1] == 0:
+        raise ValueError("zero-size array to reduction operation maximum which has no identity")
+    top = ordered[np.arange(ordered.shape[0]), np.maximum(n - 1, 0)]
+    bottom = ordered[:, 0]
+    largest: Vector = np.where(np.isfinite(top), top, np.nan)
+    smallest: Vector = np.where(np.isfinite(bottom), bottom, np.nan)
+    return largest, smallest
+
+
+def median(values: Vector) -> float:
+    """``np.median`` of a vector (NaN when one value is NaN) by one sort, without its generic set-up:
+    the middle value, or the mean of the middle two, exactly as numpy forms them."""
+    if values.size == 0:
+        return float("nan")
+    ordered = np.sort(values)  # NaN sorts last
+    if np.isnan(ordered[-1]):
+        return float("nan")
+    half = values.size // 2
+    # numpy averages the middle value(s) with a sum that starts at 0.0, so a -0.0 comes out 0.0
+    if values.size % 2:
+        return float(0.0 + ordered[half])
+    return float((0.0 + ordered[half - 1] + ordered[half]) / 2.0)
 
 
 def row_quantile(values: Matrix, q: float) -> Vector:
@@ -80,33 +111,48 @@ def row_extreme(values: Matrix, *, largest: bool) -> Vector:
     return out
 
 
-def row_time_correlation(values: Matrix) -> Vector:
-    """Pearson correlation of each row with its column index (time), ignoring NaN.
+def row_time_correlation(values: Matrix, n: NDArray[np.int64] | None = None) -> Vector:
+    """Pearson correlation of each row with its column index (time), ignoring NaN; ``n``, the rows'
+    counts of samples when known (``row_count``).
 
     A ramp inside the window correlates strongly with time; a step or a burst
     does not, which is what separates a trend from a level shift.
     """
-    present = ~np.isnan(values)
-    n = present.sum(axis=1).astype(np.float64)
-    t = np.broadcast_to(np.arange(values.shape[1], dtype=np.float64), values.shape)
-    safe_n = np.where(n > 0, n, 1.0)
-    t_mean = np.where(present, t, 0.0).sum(axis=1) / safe_n
-    v = np.where(present, values, 0.0)
-    v_mean = v.sum(axis=1) / safe_n
-    dt = np.where(present, t - t_mean[:, None], 0.0)
-    dv = np.where(present, v - v_mean[:, None], 0.0)
+    t = np.arange(values.shape[1], dtype=np.float64)
+    dense = n is not None and n.size > 0 and int(n.min()) == values.shape[1]
+    if dense:
+        # no sample missing: the masks below would keep every value as it is
+        assert n is not None
+        count = n.astype(np.float64)
+        safe_n = np.where(count > 0, count, 1.0)
+        t_mean = float(t.sum()) / safe_n  # a sum of small integers: exact in any order
+        v_mean = values.sum(axis=1) / safe_n
+        dt = t - t_mean[:, None]
+        dv = values - v_mean[:, None]
+    else:
+        present = ~np.isnan(values)
+        count = present.sum(axis=1).astype(np.float64)
+        safe_n = np.where(count > 0, count, 1.0)
+        tt = np.broadcast_to(t, values.shape)
+        t_mean = np.where(present, tt, 0.0).sum(axis=1) / safe_n
+        v = np.where(present, values, 0.0)
+        v_mean = v.sum(axis=1) / safe_n
+        dt = np.where(present, tt - t_mean[:, None], 0.0)
+        dv = np.where(present, v - v_mean[:, None], 0.0)
     cov = (dt * dv).sum(axis=1)
     var = np.sqrt((dt * dt).sum(axis=1) * (dv * dv).sum(axis=1))
-    corr: Vector = np.where((var > 0) & (n >= 3), cov / np.where(var > 0, var, 1.0), 0.0)
+    corr: Vector = np.where((var > 0) & (count >= 3), cov / np.where(var > 0, var, 1.0), 0.0)
     return corr
 
 
-def share_beyond(values: Matrix, bound: Vector, *, above: bool) -> Vector:
-    """Share of each row's present samples above (or below) a per-row bound."""
-    present = ~np.isnan(values)
-    n = present.sum(axis=1)
+def share_beyond(values: Matrix, bound: Vector, *, above: bool, n: NDArray[np.int64] | None = None) -> Vector:
+    """Share of each row's present samples above (or below) a per-row bound; ``n``, the rows' counts
+    of samples when known (``row_count``)."""
+    if n is None:
+        n = row_count(values)
     with np.errstate(invalid="ignore"):
+        # a comparison with NaN is false: a missing sample is never beyond the bound
         hit = values > bound[:, None] if above else values < bound[:, None]
-    count = (hit & present).sum(axis=1)
+    count = hit.sum(axis=1)
     share: Vector = np.where(n > 0, count / np.where(n > 0, n, 1), 0.0).astype(np.float64)
     return share

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rules import health, segmentation
+from rules import health, segmentation, stats
 from rules.stats import Matrix, Vector
 
 MIN_SEGMENT = 5
@@ -74,7 +74,7 @@ def warmup_length(values: Matrix) -> int:
     present = ~np.isnan(values)
     zeros = ((values == 0) & present).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
     # what the running collector reads: the later half, which the warm-up never reaches
-    typical = float(np.median(zeros[values.shape[1] // 2 :]))
+    typical = stats.median(zeros[values.shape[1] // 2 :])
     cap = int(values.shape[1] * WARMUP_MAX_SHARE)
     n = 0
     while n < cap and zeros[n] > typical + WARMUP_EXTRA_ZERO_SHARE:

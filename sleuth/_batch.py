@@ -48,6 +48,9 @@ def attempt(worker: Worker, path: Path) -> Outcome:
         return Outcome(path, error=text)
 
 
+# Allocations between two young collections during a batch (the interpreter's default is 700).
+YOUNG_THRESHOLD = 10_000
+
 # The worker of the forked pool: set in the parent before the fork, inherited by the children.
 _worker: Worker | None = None
 
@@ -77,19 +80,33 @@ def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Out
     this process.
     """
     workers = min(jobs, len(paths), os.cpu_count() or jobs)
-    if workers <= 1 or not can_fork():
-        for path in paths:
-            yield attempt(worker, path)
-        return
+    # What is loaded now (rule book, graph, modules) outlives the batch: out of the collector's
+    # reach, collections neither walk it nor, in a forked worker, write to its pages (which fork
+    # would then copy).
+    thawed = gc.get_freeze_count() == 0
+    gc.freeze()
+    # A diagnosis allocates in bursts that reference counting frees (cycles are rare): young
+    # collections every few hundred allocations would only re-walk the incident still in use.
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], YOUNG_THRESHOLD), *threshold[1:])
+    try:
+        if workers <= 1 or not can_fork():
+            for path in paths:
+                yield attempt(worker, path)
+        else:
+            yield from _forked(paths, worker, workers)
+    finally:
+        gc.set_threshold(*threshold)
+        if thawed:
+            gc.unfreeze()
+
+
+def _forked(paths: Sequence[Path], worker: Worker, workers: int) -> Iterator[Outcome]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _worker
     _worker = worker
-    # What is loaded now lives as long as the workers: out of the collector's reach, a worker's
-    # collections neither walk it nor write to its pages (which fork would then copy).
-    thawed = gc.get_freeze_count() == 0
-    gc.freeze()
     # Small chunks keep the stream steady and the shares even; a few per job amortise the round trips.
     size = max(1, min(16, len(paths) // (workers * 16)))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
@@ -118,6 +135,4 @@ def run(paths: Sequence[Path], worker: Worker, *, jobs: int = 1) -> Iterator[Out
     finally:
         # On an early stop (Ctrl-C, a closed pipe) the queued work is dropped, not waited for.
         pool.shutdown(wait=True, cancel_futures=True)
-        if thawed:
-            gc.unfreeze()
         _worker = None

@@ -94,13 +94,14 @@ class RuleBooks:
             return self._state
 
     def _load(self, rules: Selection) -> RuleBook:
-        from rules import RuleBook, RuleLoadError, load_rulebook
+        from rules import RuleBook, RuleLoadError
         from rules.engine import prepare
+        from sleuth._compiled import load_rulebook
 
         if rules == (NO_RULES,):
             return RuleBook.empty()
         try:
-            book = load_rulebook(self.sources(rules), graph=self._graph())
+            book = load_rulebook(self.sources(rules), self._graph())
         except RuleLoadError as exc:
             raise UsageError("\n".join(exc.lines)) from None
         prepare(book)  # compiled once here, so no diagnosis's elapsed time carries it

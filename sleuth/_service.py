@@ -76,12 +76,11 @@ class Sleuth:
         """The knowledge graph; ``UsageError`` lists every problem of graph files that do not load."""
         with self._lock:
             if self._graph is None:
-                from knowledge_graph import GraphLoadError, load_default_graph, load_graph
+                from knowledge_graph import GraphLoadError
+                from sleuth._compiled import load_graph
 
                 try:
-                    self._graph = (
-                        load_graph(self.settings.graph) if self.settings.graph else load_default_graph()
-                    )
+                    self._graph = load_graph(self.settings.graph)
                 except GraphLoadError as exc:
                     raise UsageError("\n".join(str(p) for p in exc.problems)) from None
             return self._graph

@@ -62,7 +62,12 @@ def read_regular(path: Path, max_bytes: int) -> bytes:
         raise
     with open(fd, "rb", closefd=True) as handle:
         try:
-            raw = handle.read(max_bytes + 1)
+            # Sized by fstat: a read of ``max_bytes`` allocates (and then shrinks) that much for every
+            # file, which costs more than reading a 100 KB incident. A file that grew since, or that
+            # reports no size (/proc), is read on to the limit.
+            raw = handle.read(info.st_size + 1)
+            if len(raw) > info.st_size:
+                raw += handle.read(max_bytes + 1 - len(raw))
         except OSError as exc:
             raise Unreadable(os_reason(exc)) from None
     if len(raw) > max_bytes:  # grew since fstat

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -164,17 +165,31 @@ def diagnose_options(args: argparse.Namespace) -> DiagnoseOptions:
     )
 
 
+# The variables with which rich treats a stream that is not a terminal as one.
+_RICH_TERMINAL_ENV = frozenset({"FORCE_COLOR", "TTY_COMPATIBLE"})
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without it, or closed
+        return False
+
+
 @contextlib.contextmanager
 def progress(total: int, label: str) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr, only when it is a terminal, so pipes and logs stay clean.
 
     It never refreshes from a thread of its own: workers are forked while it runs.
     """
+    if total <= 1 or not (_stderr_is_tty() or _RICH_TERMINAL_ENV & os.environ.keys()):
+        yield lambda: None  # rich decides the same, but importing it costs more than a small batch
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
-    if total <= 1 or not console.is_terminal:
+    if not console.is_terminal:
         yield lambda: None
         return
     with Progress(
