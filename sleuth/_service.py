@@ -112,6 +112,31 @@ class Sleuth:
     def book(self, rules: tuple[str, ...] | None = None) -> RuleBook:
         return self.rules.get(rules)
 
+    def preload(self, *, history: bool = True) -> None:
+        """Load now what a first diagnosis would, by diagnosing a made-up incident per engine
+        (``sleuth._preload``), and, with ``history``, open the history and read its past incidents.
+
+        A process that runs for weeks (the watcher) then reaches its working size at start, so
+        later growth is a leak rather than a first incident paying for lazy imports, and a rule
+        book that cannot run says so before the first sample. A history that cannot be reached
+        now is not an error here: recording retries it.
+        """
+        from typing import get_args
+
+        from models.incident import Engine
+        from sleuth._preload import warm_incident
+        from sleuth.history import HistoryError
+
+        if history:
+            try:
+                self.history.store  # noqa: B018 - opening it creates and migrates the database
+            except HistoryError:
+                history = False
+        for engine in get_args(Engine):
+            incident = warm_incident(engine)
+            self.diagnose(incident, past=self.history.past() if history else None).model_dump_json()
+            incident.model_dump_json()
+
     def planner_config(self, options: DiagnoseOptions = DEFAULT_OPTIONS) -> PlannerConfig:
         """The configured planner with this run's mode and model file; a missing model file is a usage error."""
         from pydantic import ValidationError

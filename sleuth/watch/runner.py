@@ -37,6 +37,7 @@ class FleetRunner:
         *,
         collector_factory: CollectorFactory = open_target,
     ) -> None:
+        self._app, self._spool = app, spool
         self.stop_event = threading.Event()
         self.watches = [
             ServerWatch(t, app, spool, emit, collector_factory=collector_factory) for t in targets
@@ -45,6 +46,8 @@ class FleetRunner:
         self.errors: list[str] = []
 
     def start(self) -> None:
+        if self.watches:
+            self._app.preload(history=self._spool.history)
         for watch in self.watches:
             thread = threading.Thread(
                 target=self._run, args=(watch,), name=f"watch-{watch.target.name}", daemon=True

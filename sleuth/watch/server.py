@@ -37,6 +37,7 @@ from sleuth._options import DiagnoseOptions
 from sleuth.watch import capture
 from sleuth.watch.detector import OnsetWatch, Row, Rows, Voters, abnormal_until, ongoing
 from sleuth.watch.events import CauseBrief, WatchEvent
+from sleuth.watch.memory import release_freed
 from sleuth.watch.ring import Packed, Packer, Ring, Texts, unpack
 from sleuth.watch.state import Gap, OpenIncident, Pending
 from sleuth.watch.targets import Target
@@ -415,6 +416,8 @@ class ServerWatch:
                 raise
             diagnosis = self._app.diagnose(built, DiagnoseOptions(llm="never"))
             diagnosis = diagnosis.model_copy(update={"errors": [*diagnosis.errors, f"planner: {exc}"]})
+        del built
+        release_freed()
         incident.diagnosis = diagnosis
         incident.diagnosed_at = incident.samples[-1].time if incident.samples else incident.record.onset
         incident.record.path = str(path)
@@ -508,6 +511,7 @@ class ServerWatch:
         if len(left) != len(self._state.pending):
             self._state.pending = left
             self._files.save(self._state)
+        release_freed()  # recording read the incident file back whole
 
     def _event(
         self,
