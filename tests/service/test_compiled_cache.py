@@ -8,36 +8,11 @@ from typing import Any
 
 import pytest
 
-from models import Incident, Instance, MetricSeries, TimeWindow
 from sleuth import DiagnoseOptions, Settings, Sleuth, UsageError
 from sleuth._compiled import KEEP
-
-TINY_GRAPH = Path(__file__).resolve().parents[1] / "knowledge_graph" / "fixtures" / "tiny" / "graph.yaml"
-
-PACK = """\
-pack: tiny
-rules:
-  - id: cpu_hot
-    title: CPU rose
-    when:
-      all:
-        - {signal: m_cpu, direction: up, ratio: {gte: 2}}
-    then: {cause: c_cpu}
-    certainty: CERTAINTY
-"""
+from tests.service.tiny import PACK, TINY_GRAPH, incident
 
 NEVER = DiagnoseOptions(llm="never")
-
-
-def incident() -> Incident:
-    ts = [float(t) for t in range(60)]
-    cpu: list[float | None] = [20.0 + (t % 3) + (60.0 if 40 <= t <= 49 else 0.0) for t in range(60)]
-    return Incident(
-        id="cpu",
-        instance=Instance(engine="mysql"),
-        metrics=[MetricSeries(name="m_cpu", unit="percent", timestamps=ts, values=cpu)],
-        window=TimeWindow(start=40.0, end=49.0),
-    )
 
 
 @pytest.fixture
@@ -50,12 +25,12 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def pack(tmp_path: Path, certainty: str = "0.9", name: str = "tiny.yaml") -> Path:
     path = tmp_path / "rules" / name
     path.parent.mkdir(exist_ok=True)
-    path.write_text(PACK.replace("CERTAINTY", certainty))
+    path.write_text(PACK.replace("certainty: 0.9", f"certainty: {certainty}"))
     return path
 
 
 def diagnosed(rules: Path) -> dict[str, Any]:
-    dx = Sleuth(Settings(graph=[TINY_GRAPH], rules=[rules])).diagnose(incident(), NEVER)
+    dx = Sleuth(Settings(graph=[TINY_GRAPH], rules=[rules])).diagnose(incident("cpu", 60.0), NEVER)
     return dx.model_dump(exclude={"elapsed_ms"})
 
 
@@ -114,7 +89,7 @@ def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch:
 
 def test_rules_with_problems_are_reported_from_the_files_and_not_kept(cache: Path, tmp_path: Path) -> None:
     rules = pack(tmp_path)
-    rules.write_text(PACK.replace("CERTAINTY", "0.9").replace("c_cpu", "c_unknown"))
+    rules.write_text(PACK.replace("c_cpu", "c_unknown"))
     app = Sleuth(Settings(graph=[TINY_GRAPH], rules=[rules]))
     with pytest.raises(UsageError, match="c_unknown"):
         app.book()
