@@ -132,9 +132,10 @@ class Sleuth:
                 self.history.store  # noqa: B018 - opening it creates and migrates the database
             except HistoryError:
                 history = False
+        past = self.history.past() if history else None
         for engine in get_args(Engine):
             incident = warm_incident(engine)
-            self.diagnose(incident, past=self.history.past() if history else None).model_dump_json()
+            self.diagnose(incident, past=past).model_dump_json()
             incident.model_dump_json()
 
     def planner_config(self, options: DiagnoseOptions = DEFAULT_OPTIONS) -> PlannerConfig:
