@@ -85,7 +85,29 @@ class ScenarioResult:
             f"p={self.diagnosis.health.p_value if self.diagnosis.health else None} "
             f"certainty={self.top_certainty:.2f} collect={self.collect_s:.1f}s "
             f"diagnose={self.diagnose_s * 1000:.0f}ms causes=[{causes}] subjects=[{subjects}] "
-            f"params={self.params} errors={self.injector_errors}"
+            f"params={self.params} errors={self.injector_errors} {self.timeline()}"
+        )
+
+    def timeline(self) -> str:
+        """Where the window found and the strongest move sit against the anomaly's start, in seconds
+        from the first sample, and whether the test found it material: what a failed run needs to
+        be read when its capture was not kept."""
+        firsts = [m.timestamps[0] for m in self.incident.metrics if m.timestamps]
+        t0 = min(firsts, default=0.0)
+        samples = max((len(m.values) for m in self.incident.metrics), default=0)
+        health = self.diagnosis.health
+        window = self.diagnosis.window
+        found = f"{window.start - t0:.1f}-{window.end - t0:.1f}s" if window else "none"
+        strongest = health.strongest if health else None
+        moved = (
+            f"{strongest.metric} {strongest.baseline:.4g}->{strongest.anomaly:.4g} ({strongest.score:+.1f} noise) "
+            f"in {strongest.window.start - t0:.1f}-{strongest.window.end - t0:.1f}s"
+            if strongest
+            else "none"
+        )
+        return (
+            f"timeline=[{samples} samples, anomaly began {self.anomaly_started - t0:.1f}s, window {found}, "
+            f"material={health.material if health else None}, strongest {moved}]"
         )
 
 
