@@ -8,7 +8,9 @@ reading and output, is ``bench.bench_batch``.
 ``--instructions`` adds the instructions one whole diagnosis executes (``Sleuth.diagnose``, every
 incident twice), counted by valgrind's callgrind with instrumentation switched on only once the
 incidents are loaded and diagnosed once: a figure other work on the machine does not move,
-unlike CPU time on two shared cores.
+unlike CPU time on two shared cores. ``--stage signals`` (or ``signals-inferred``) counts the
+signal extraction alone instead, with the labelled window (or the window inferred), as the
+pipeline calls it.
 
 The service loads the rule book and the graph, as every entry point does; the
 stages are then timed apart (signal extraction over every window the
@@ -33,6 +35,7 @@ from pathlib import Path
 from knowledge_graph import KnowledgeGraph
 from models import Incident
 from rules import RuleBook
+from rules.materiality import service_bar
 from rules.pipeline import watched_signals, window_runs
 from rules.signals import SignalSet, extract_signals
 from sleuth import DiagnoseOptions, Sleuth
@@ -89,9 +92,13 @@ def per_incident(app: Sleuth, incidents: list[Incident], repeat: int) -> dict[st
 PASSES = 2
 
 
-def instructions(incidents: Path, passes: int = PASSES) -> float:
-    """Instructions per diagnosis: a child diagnoses every incident ``passes`` times under callgrind,
-    instrumented from the moment it says it is ready (imports, loading, first runs excluded)."""
+STAGES = ("diagnose", "signals", "signals-inferred")
+
+
+def instructions(incidents: Path, passes: int = PASSES, stage: str = "diagnose") -> float:
+    """Instructions per incident of ``stage`` (a whole diagnosis by default): a child runs it over every
+    incident ``passes`` times under callgrind, instrumented from the moment it says it is ready
+    (imports, loading, first runs excluded)."""
     with tempfile.TemporaryDirectory(prefix="sleuth-bench-rules-") as tmp:
         ready, go, out = Path(tmp) / "ready", Path(tmp) / "go", Path(tmp) / "callgrind.out"
         child = subprocess.Popen(
@@ -110,6 +117,8 @@ def instructions(incidents: Path, passes: int = PASSES) -> float:
                 str(ready),
                 str(go),
                 str(passes),
+                "--stage",
+                stage,
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -132,21 +141,38 @@ def instructions(incidents: Path, passes: int = PASSES) -> float:
         return int(totals.split()[1]) / (count * passes)
 
 
-def _callgrind_child(incidents: Path, ready: Path, go: Path, passes: int) -> None:
-    """What ``instructions`` counts: every incident diagnosed ``passes`` times, after a first run."""
+def _callgrind_child(incidents: Path, ready: Path, go: Path, passes: int, stage: str) -> None:
+    """What ``instructions`` counts: ``stage`` of every incident ``passes`` times, after a first run."""
     app = Sleuth()
     app.check(DiagnoseOptions())
     loaded = [app.load_incident(p) for p in app.incident_files([incidents])]
+    run: Callable[[Incident], object] = app.diagnose
+    if stage != "diagnose":
+        book = app.book()
+        run = functools.partial(
+            _pipeline_signals,
+            kg=app.graph,
+            watched=watched_signals(book),
+            bar=service_bar(book),
+            infer_window=stage == "signals-inferred",
+        )
     for incident in loaded:
-        app.diagnose(incident)
+        run(incident)
     ready.write_text(str(len(loaded)))
     while not go.exists():
         time.sleep(0.05)
     for _ in range(passes):
         for incident in loaded:
-            app.diagnose(incident)
+            run(incident)
     sys.stdout.flush()
     os._exit(0)  # the interpreter's shutdown is no diagnosis's cost
+
+
+def _pipeline_signals(
+    incident: Incident, kg: KnowledgeGraph, watched: frozenset[str], bar: float, infer_window: bool
+) -> SignalSet:
+    """The signals as ``rules.pipeline`` asks for them: the metrics the rules read, the book's service bar."""
+    return extract_signals(incident, kg, infer_window=infer_window, watched=watched, bar=bar)
 
 
 def main() -> int:
@@ -155,12 +181,15 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     parser.add_argument(
+        "--stage", choices=STAGES, default="diagnose", help="what --instructions counts (default: diagnose)"
+    )
+    parser.add_argument(
         "--callgrind-child", nargs=3, metavar=("READY", "GO", "PASSES"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.callgrind_child:
         ready, go, passes = args.callgrind_child
-        _callgrind_child(args.incidents, Path(ready), Path(go), int(passes))
+        _callgrind_child(args.incidents, Path(ready), Path(go), int(passes), args.stage)
     app = Sleuth()
     app.check(DiagnoseOptions())
     paths = app.incident_files([args.incidents])
@@ -198,9 +227,10 @@ def main() -> int:
     print(f"\nLoad average when the table was printed: {load} (other work shared the two cores).")
     print(f"\nReading and validating one incident file: {load_cpu:.2f} ms of CPU (median).")
     if args.instructions:
-        count = instructions(args.incidents)
+        count = instructions(args.incidents, stage=args.stage)
+        what = "diagnosis" if args.stage == "diagnose" else f"incident, {args.stage},"
         print(
-            f"\nInstructions per diagnosis (callgrind, {PASSES} passes over the incidents): {count / 1e6:.2f} M."
+            f"\nInstructions per {what} (callgrind, {PASSES} passes over the incidents): {count / 1e6:.2f} M."
         )
     return 0
 

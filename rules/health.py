@@ -91,7 +91,24 @@ def coarse(z: Matrix, points: int = TEST_POINTS) -> tuple[Matrix, int]:
 
 
 def gains(kernels: np.ndarray, mask: Matrix) -> np.ndarray:
-    """Gain of every segment for a stack of kernels (draws x T x T); -inf where ``mask`` is False.
+    """Gain of every segment for a stack of kernels (draws x T x T); -inf where ``mask`` is False."""
+    t = kernels.shape[1]
+    sq = _gains_at(kernels, np.arange(t)[:, None], np.arange(1, t + 1)[None, :])
+    out: np.ndarray = np.where(mask[None], sq, -np.inf)
+    return out
+
+
+def strongest_gains(kernels: np.ndarray, mask: Matrix) -> np.ndarray:
+    """Per kernel of a stack (draws x T x T), the largest gain of an allowed segment: the maximum of
+    ``gains`` over ``mask``, its arithmetic entry for entry, computed for the allowed segments only
+    (a bootstrap draw needs no more, and fewer than half of all segments are allowed)."""
+    start, last = np.nonzero(mask)
+    out: np.ndarray = _gains_at(kernels, start, last + 1).max(axis=1)
+    return out
+
+
+def _gains_at(kernels: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Per kernel, the gain of the segments ``[start, stop)`` (index arrays that broadcast together).
 
     The between-segment sum of squares ``n_in * n_out / n * |mean_in - mean_out|**2``
     expands into 2-D prefix sums of the kernel, so one pass serves every segment.
@@ -99,18 +116,16 @@ def gains(kernels: np.ndarray, mask: Matrix) -> np.ndarray:
     draws, t, _ = kernels.shape
     gram = np.zeros((draws, t + 1, t + 1))
     gram[:, 1:, 1:] = kernels.cumsum(axis=1).cumsum(axis=2)
-    start = np.arange(t)[:, None]
-    stop = np.arange(1, t + 1)[None, :]
     length = np.maximum(stop - start, 1).astype(np.float64)
     rest = np.maximum(t - length, 1.0)
     diag = gram[:, np.arange(t + 1), np.arange(t + 1)]
     in_sq = diag[:, stop] - 2.0 * gram[:, start, stop] + diag[:, start]
     cross = gram[:, :, -1]
     in_total = cross[:, stop] - cross[:, start]
-    total_sq = gram[:, -1, -1][:, None, None]
+    total_sq = gram[:, -1, -1].reshape((draws,) + (1,) * length.ndim)
     k = 1.0 / length + 1.0 / rest
     sq = k * k * in_sq - 2.0 * k / rest * in_total + total_sq / (rest * rest)
-    out: np.ndarray = np.where(mask[None], sq * (length * rest / t), -np.inf)
+    out: np.ndarray = sq * (length * rest / t)
     return out
 
 
@@ -147,7 +162,7 @@ def bootstrap_test(z: Matrix, min_len: int, resamples: int = RESAMPLES, seed: in
         starts = rng.integers(0, n - block + 1, size=(draws, -(-n // block)))
         order = (starts[:, :, None] + offsets).reshape(draws, -1)[:, :n]
         shuffled = kernel[order[:, :, None], order[:, None, :]]
-        null[lo : lo + draws] = gains(shuffled, mask).reshape(draws, -1).max(axis=1)
+        null[lo : lo + draws] = strongest_gains(shuffled, mask)
     exceed = int(np.count_nonzero(null >= observed))
     return NullTest(
         statistic=observed,

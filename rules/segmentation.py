@@ -83,12 +83,19 @@ def _nan_mean_std(values: Matrix) -> tuple[Vector, Vector]:
     arithmetic of ``np.nanmean`` and ``np.nanstd``, step for step, without their generic set-up,
     which costs more than the sums on a window of a hundred metrics."""
     missing = np.isnan(values)
-    filled = np.where(missing, 0.0, values)
-    count = (~missing).sum(axis=1, dtype=np.intp)
+    dense = not missing.any()
+    # without a missing sample, the filled copy and the masked deviations are the values themselves
+    filled = values if dense else np.where(missing, 0.0, values)
+    count = (
+        np.full(values.shape[0], values.shape[1], dtype=np.intp)
+        if dense
+        else (~missing).sum(axis=1, dtype=np.intp)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = filled.sum(axis=1) / count
         deviation = filled - mean[:, None]
-        deviation[missing] = 0.0
+        if not dense:
+            deviation[missing] = 0.0
         spread = np.sqrt((deviation * deviation).sum(axis=1) / count)
     return stats.finite(mean), stats.finite(spread)
 
@@ -175,8 +182,11 @@ def grid(values: Matrix, scaling: Scaling, points: int = GRID_POINTS) -> Grid:
     """The standardised capture, averaged over blocks so that it has at most ``points`` columns."""
     m, t = values.shape
     block = block_size(t, points)
-    out = np.zeros((m, -(-t // block)))
     chunk = max(ROW_CHUNK, CHUNK_CELLS // max(t, 1))
+    if m <= chunk:
+        # a short capture in one go: its block means are the grid, no copy into it needed
+        return Grid(block_means(scaling.z(values), block), block, t)
+    out = np.zeros((m, -(-t // block)))
     for lo in range(0, m, chunk):
         out[lo : lo + chunk] = block_means(scaling.z(values[lo : lo + chunk], lo), block)
     return Grid(out, block, t)
@@ -202,13 +212,19 @@ def block_means(z: Matrix, block: int) -> Matrix:
 
 def split_point(z: Matrix, min_len: int) -> tuple[int, float]:
     """The one change point of ``z`` that best splits it in two, and its gain (-inf if too short)."""
-    t = z.shape[1]
+    if z.shape[1] < 2 * min_len:
+        return 0, -np.inf
+    return _split(np.cumsum(z, axis=1), min_len)
+
+
+def _split(csum: Matrix, min_len: int) -> tuple[int, float]:
+    """``split_point`` of the series whose running sums along each row are ``csum``."""
+    t = csum.shape[1]
     if t < 2 * min_len:
         return 0, -np.inf
-    csum = np.cumsum(z, axis=1)
     total = csum[:, -1]
     tau = np.arange(min_len, t - min_len + 1)
-    left = csum[:, tau - 1]
+    left = csum[:, min_len - 1 : t - min_len]  # the running sums at tau - 1
     n_left = tau.astype(np.float64)
     n_right = t - n_left
     diff = left / n_left - (total[:, None] - left) / n_right
@@ -234,11 +250,19 @@ def refine(values: Matrix, scaling: Scaling, boundary: int, reach: int, min_len:
 def change_points(z: Matrix, count: int, min_len: int) -> list[int]:
     """Up to ``count`` change points by binary segmentation, strongest split first."""
     pending: list[tuple[float, int, int, int]] = []
+    # each pending segment's running sums: a running sum is added up from the segment's start, so
+    # the left part of a split is the first columns of its segment's, to the last bit
+    sums: dict[tuple[int, int], Matrix] = {}
 
-    def consider(lo: int, hi: int) -> None:
-        tau, gain = split_point(z[:, lo:hi], min_len)
+    def consider(lo: int, hi: int, csum: Matrix | None = None) -> None:
+        if hi - lo < 2 * min_len:
+            return
+        if csum is None:
+            csum = np.cumsum(z[:, lo:hi], axis=1)
+        tau, gain = _split(csum, min_len)
         if np.isfinite(gain) and gain > 0:
             pending.append((gain, lo + tau, lo, hi))
+            sums[(lo, hi)] = csum
 
     consider(0, z.shape[1])
     found: list[int] = []
@@ -246,6 +270,8 @@ def change_points(z: Matrix, count: int, min_len: int) -> list[int]:
         pending.sort()
         _, tau, lo, hi = pending.pop()
         found.append(tau)
-        consider(lo, tau)
+        if len(found) == count:
+            break
+        consider(lo, tau, sums.pop((lo, hi))[:, : tau - lo])
         consider(tau, hi)
     return sorted(found)

@@ -9,6 +9,8 @@ the sort-based median.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,7 +23,14 @@ MAD_TO_SIGMA = 1.4826
 
 def row_count(values: Matrix) -> NDArray[np.int64]:
     """Non-missing samples per row."""
-    counts: NDArray[np.int64] = (~np.isnan(values)).sum(axis=1, dtype=np.int64)
+    missing = np.isnan(values)
+    if not missing.any():
+        # a capture seldom misses a sample, and counting a boolean matrix row by row costs three
+        # times the test
+        full: NDArray[np.int64] = np.empty(values.shape[0], dtype=np.int64)
+        full.fill(values.shape[1])
+        return full
+    counts: NDArray[np.int64] = (~missing).sum(axis=1, dtype=np.int64)
     return counts
 
 
@@ -35,6 +44,15 @@ def sorted_median(ordered: Matrix, n: NDArray[np.int64]) -> Vector:
     a row's median, extremes and counts."""
     if ordered.shape[1] == 0:
         return np.full(ordered.shape[0], np.nan)
+    same = _same_count(n)
+    if same is not None:
+        # every row as long: the middle columns themselves, not an index per row
+        if same == 0:
+            return np.full(ordered.shape[0], np.nan)
+        mid: Vector = (
+            ordered[:, max((same - 1) // 2, 0)] + ordered[:, min(same // 2, ordered.shape[1] - 1)]
+        ) / 2.0
+        return mid
     rows = np.arange(ordered.shape[0])
     # plain ufuncs and one fancy index each: a few microseconds less per call than np.clip and
     # take_along_axis, and signals take a dozen medians per window
@@ -50,11 +68,24 @@ def sorted_extremes(ordered: Matrix, n: NDArray[np.int64]) -> tuple[Vector, Vect
     like it, refuses rows without a column (numpy's reductions have no identity for max and min)."""
     if ordered.shape[1] == 0:
         raise ValueError("zero-size array to reduction operation maximum which has no identity")
-    top = ordered[np.arange(ordered.shape[0]), np.maximum(n - 1, 0)]
+    same = _same_count(n)
+    top = (
+        ordered[:, max(same - 1, 0)]
+        if same is not None
+        else ordered[np.arange(ordered.shape[0]), np.maximum(n - 1, 0)]
+    )
     bottom = ordered[:, 0]
     largest: Vector = np.where(np.isfinite(top), top, np.nan)
     smallest: Vector = np.where(np.isfinite(bottom), bottom, np.nan)
     return largest, smallest
+
+
+def _same_count(n: NDArray[np.int64]) -> int | None:
+    """The rows' one count of samples, when they all have as many (``None`` otherwise)."""
+    if not n.size:
+        return None
+    first = int(n[0])
+    return first if bool((n == first).all()) else None
 
 
 def median(values: Vector) -> float:
@@ -78,6 +109,13 @@ def row_quantile(values: Matrix, q: float) -> Vector:
         return np.full(values.shape[0], np.nan)
     ordered = np.sort(values, axis=1)
     n = row_count(values)
+    same = _same_count(n)
+    if same is not None:
+        # every row as long: one rank for all
+        if same == 0:
+            return np.full(values.shape[0], np.nan)
+        column: Vector = ordered[:, min(max(math.ceil(q * same) - 1, 0), values.shape[1] - 1)].copy()
+        return column
     rank = np.minimum(np.maximum(np.ceil(q * n).astype(np.int64) - 1, 0), values.shape[1] - 1)
     out: Vector = ordered[np.arange(values.shape[0]), rank]
     out[n == 0] = np.nan
@@ -121,24 +159,27 @@ def row_time_correlation(values: Matrix, n: NDArray[np.int64] | None = None) -> 
     t = np.arange(values.shape[1], dtype=np.float64)
     dense = n is not None and n.size > 0 and int(n.min()) == values.shape[1]
     if dense:
-        # no sample missing: the masks below would keep every value as it is
+        # no sample missing: the masks below would keep every value as it is, and every row's
+        # times are the same, so their deviations and squares are one row's
         assert n is not None
         count = n.astype(np.float64)
-        safe_n = np.where(count > 0, count, 1.0)
-        t_mean = float(t.sum()) / safe_n  # a sum of small integers: exact in any order
-        v_mean = values.sum(axis=1) / safe_n
-        dt = t - t_mean[:, None]
+        width = float(values.shape[1]) or 1.0
+        v_mean = values.sum(axis=1) / width
+        times = t - float(t.sum()) / width  # a sum of small integers: exact in any order
         dv = values - v_mean[:, None]
-    else:
-        present = ~np.isnan(values)
-        count = present.sum(axis=1).astype(np.float64)
-        safe_n = np.where(count > 0, count, 1.0)
-        tt = np.broadcast_to(t, values.shape)
-        t_mean = np.where(present, tt, 0.0).sum(axis=1) / safe_n
-        v = np.where(present, values, 0.0)
-        v_mean = v.sum(axis=1) / safe_n
-        dt = np.where(present, tt - t_mean[:, None], 0.0)
-        dv = np.where(present, v - v_mean[:, None], 0.0)
+        cov = (times * dv).sum(axis=1)
+        var = np.sqrt((times * times).sum() * (dv * dv).sum(axis=1))
+        dense_corr: Vector = np.where((var > 0) & (count >= 3), cov / np.where(var > 0, var, 1.0), 0.0)
+        return dense_corr
+    present = ~np.isnan(values)
+    count = present.sum(axis=1).astype(np.float64)
+    safe_n = np.where(count > 0, count, 1.0)
+    tt = np.broadcast_to(t, values.shape)
+    t_mean = np.where(present, tt, 0.0).sum(axis=1) / safe_n
+    v = np.where(present, values, 0.0)
+    v_mean = v.sum(axis=1) / safe_n
+    dt = np.where(present, tt - t_mean[:, None], 0.0)
+    dv = np.where(present, v - v_mean[:, None], 0.0)
     cov = (dt * dv).sum(axis=1)
     var = np.sqrt((dt * dt).sum(axis=1) * (dv * dv).sum(axis=1))
     corr: Vector = np.where((var > 0) & (count >= 3), cov / np.where(var > 0, var, 1.0), 0.0)
@@ -154,5 +195,9 @@ def share_beyond(values: Matrix, bound: Vector, *, above: bool, n: NDArray[np.in
         # a comparison with NaN is false: a missing sample is never beyond the bound
         hit = values > bound[:, None] if above else values < bound[:, None]
     count = hit.sum(axis=1)
+    same = _same_count(n)
+    if same is not None:
+        # every row as long: one divisor for all
+        return count / same if same > 0 else np.zeros(values.shape[0])
     share: Vector = np.where(n > 0, count / np.where(n > 0, n, 1), 0.0).astype(np.float64)
     return share

@@ -71,8 +71,10 @@ def warmup_length(values: Matrix) -> int:
     """How many leading samples are collector warm-up (far more zeros than usual)."""
     if values.size == 0 or values.shape[1] < 8:
         return 0
-    present = ~np.isnan(values)
-    zeros = ((values == 0) & present).sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    missing = np.isnan(values)
+    # a missing sample is never a zero (NaN == 0 is false), and without one every column has them all
+    zero = (values == 0).sum(axis=0)
+    zeros = zero / np.maximum((~missing).sum(axis=0), 1) if missing.any() else zero / max(values.shape[0], 1)
     # what the running collector reads: the later half, which the warm-up never reaches
     typical = stats.median(zeros[values.shape[1] // 2 :])
     cap = int(values.shape[1] * WARMUP_MAX_SHARE)
