@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from copy import deepcopy
 from typing import Any
@@ -130,8 +131,17 @@ class KnowledgeGraph:
         return [self._check(c, 0.0) for _, c in self._idx.cause_checks.get(cause_id, [])]
 
     # -- evidence ------------------------------------------------------------------------------
-    def _canonical(self, facts: Iterable[Fact]) -> dict[str, str | None]:
-        return {f.name: (f.name if self.has_metric(f.name) else self.resolve_metric(f.name)) for f in facts}
+    def _canonical(self, facts: Iterable[Fact]) -> Mapping[str, str | None]:
+        """The metric id of each fact's name (and of names seen before: the graph never changes, and
+        every incident names the same few hundred metrics)."""
+        known = _CANONICAL.get(self)
+        if known is None or len(known) >= _CANONICAL_KEPT:
+            known = _CANONICAL[self] = {}
+        for fact in facts:
+            name = fact.name
+            if name not in known:
+                known[name] = name if name in self._metrics else self.resolve_metric(name)
+        return known
 
     def observed_symptoms(self, signals: Sequence[Fact]) -> set[str]:
         """Symptoms shown by the facts.
@@ -234,3 +244,9 @@ class KnowledgeGraph:
         if data is None:
             raise KeyError(f"unknown node {node_id!r}")
         return data
+
+
+# Per graph, the metric id behind each fact name ranked so far (``KnowledgeGraph._canonical``); held
+# apart from the instance so a graph unpickled from the on-disk cache needs no rebuilt state.
+_CANONICAL: weakref.WeakKeyDictionary[KnowledgeGraph, dict[str, str | None]] = weakref.WeakKeyDictionary()
+_CANONICAL_KEPT = 4096

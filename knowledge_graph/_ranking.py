@@ -32,11 +32,7 @@ from models.rulespec import NumTest
 SHOWS_AT = 0.5  # a signal's confidence (or a fact's certainty) from which it counts as evidence
 SURE = 0.9  # MYCIN's "definitely": a cause this certain accounts for the symptoms it produces
 EXPLAINED_WEIGHT = 0.5
-
-
-def _confidence(fact: Fact) -> float:
-    value = fact.attrs.get("confidence", fact.certainty)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+_NO_CONFIDENCE = object()  # a signal's own certainty stands in (read only then: most have a confidence)
 
 
 @dataclass(frozen=True)
@@ -88,9 +84,13 @@ def evidence(idx: GraphIndex, facts: Iterable[Fact], canonical: Mapping[str, str
             continue  # a metric that observes no symptom: nothing to measure or show
         every, by_direction = found
         measurable |= every
-        if _confidence(fact) < SHOWS_AT:
+        attrs = fact.attrs
+        value = attrs.get("confidence", _NO_CONFIDENCE)
+        if value is _NO_CONFIDENCE:
+            value = fact.certainty
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < SHOWS_AT:
             continue
-        direction = fact.attrs.get("direction")
+        direction = attrs.get("direction")
         if isinstance(direction, str) and direction in by_direction:
             observed |= by_direction[direction]
     return Evidence(frozenset(observed), frozenset(measurable | observed))

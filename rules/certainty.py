@@ -37,7 +37,13 @@ def condition_strength(fact: Fact, condition: Condition) -> float:
     for no change is supported by the complement, otherwise a steady metric
     (confidence 0) would veto every rule that relies on it staying steady.
     """
-    if not asserts_no_change(condition):
+    return strength_as(fact, asserts_no_change(condition))
+
+
+def strength_as(fact: Fact, steady: bool) -> float:
+    """``condition_strength`` for a condition that asks for no change (``steady``) or for one that does
+    not, for callers that worked out which once per condition."""
+    if not steady:
         return fact_strength(fact)
     confidence = fact.attrs.get("confidence")
     if isinstance(confidence, int | float) and not isinstance(confidence, bool):

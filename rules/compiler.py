@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 from durable import lang
 
 from models import Condition, Fact, NumTest, RuleSpec
+from rules import certainty as cf
 from rules.conditions import NUMERIC_CONDITION_FIELDS, subject
 
 CHUNK = 200
@@ -60,6 +61,16 @@ class CompiledRule:
         when = self.rule.when
         return when.all[binding.index] if binding.group == "all" else when.any[binding.index]
 
+    @functools.cached_property
+    def terms(self) -> tuple[tuple[str, bool, Condition, bool], ...]:
+        """Per binding, what every firing asks of it: its alias, whether it is of the ``all`` group,
+        its condition, and whether that condition asks for no change (``certainty.asserts_no_change``)."""
+        return tuple(
+            (b.alias, b.group == "all", c, cf.asserts_no_change(c))
+            for b in self.bindings
+            for c in (self.condition(b),)
+        )
+
 
 @dataclass(frozen=True)
 class CompiledRuleset:
@@ -73,16 +84,30 @@ class CompiledRuleset:
         """The rules by the name durable reports their firings under."""
         return {c.name: c for c in self.rules}
 
-    def message(self, fact: Fact, fid: int, sid: str) -> dict[str, Any]:
-        """The fact as this ruleset needs it: only the attributes its conditions read.
+    @functools.cached_property
+    def layouts(self) -> dict[Subject, _Layout]:
+        """Per fact subject, how this ruleset's messages about it are written (``_layout``)."""
+        return {about: _layout(about, keys) for about, keys in self.keys.items()}
+
+    def messages_json(self, facts: Sequence[Fact], fids: Iterable[int], sid: str) -> list[str]:
+        """``message_json`` of each fact ``fids`` picks, with only the attributes this ruleset reads.
 
         Fewer properties make the JSON cheaper and keep durable's fixed-size
         property table (64 slots, open addressing) far from full.
         """
-        return fact_message(fact, fid, sid, self.keys.get((fact.kind, fact.name), frozenset()))
+        head, layouts = _head_json(sid), self.layouts
+        out: list[str] = []
+        for fid in fids:
+            fact = facts[fid]
+            about = (fact.kind, fact.name)
+            layout = layouts.get(about)
+            n = str(fid)
+            out.append(_write(fact, f'{head}{n},"fid":{n}', layout or _layout(about, _NO_KEYS)))
+        return out
 
 
 _BASE_KEYS = frozenset({"sid", "fid", "kind", "name"})
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 def condition_keys(cond: Condition) -> frozenset[str]:
@@ -217,12 +242,93 @@ def _encode_object(message: dict[str, Any]) -> str:
 
 
 def _encode_value(value: Any) -> str | None:
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
+        text = float.__repr__(value)  # as ``json.dumps`` writes a float, a subclass's own repr aside
+        if "e" not in text and "n" not in text:  # positional already: no exponent, nan or inf
+            return text
         if not math.isfinite(value):
             return None
-        text = format(Decimal(repr(value)), "f")
+        text = format(Decimal(text), "f")
         return text if "." in text else text + ".0"
     return json.dumps(value, ensure_ascii=False)
+
+
+def message_json(fact: Fact, fid: int, sid: str, keys: frozenset[str]) -> str:
+    """``fact_message(fact, fid, sid, keys)`` as one JSON object, numbers as ``encode_messages`` writes them,
+    with durable's own ``id`` set to ``fid``.
+
+    Built straight from the fact: a ruleset reads two or three attributes, and
+    the dict plus ``json.dumps`` cost more than the few pieces of text. A fact
+    without an ``id`` is named by a hash of all its properties, sorted, on every
+    assert and retract; ``fid`` is already unique within the run.
+    """
+    n = str(int(fid))
+    return _write(fact, f'{_head_json(sid)}{n},"fid":{n}', _layout((fact.kind, fact.name), keys))
+
+
+# A message's fixed parts for one subject and set of keys: the subject's JSON, whether the fact's
+# certainty is read, and per attribute read the JSON before its value as a number, a text and a flag.
+_Layout = tuple[str, bool, tuple[tuple[str, str | None, str | None, str | None], ...]]
+
+
+def _layout(about: Subject, keys: frozenset[str]) -> _Layout:
+    return (_subject_json(*about), "certainty" in keys, _typed_json_reads(keys))
+
+
+def _write(fact: Fact, start: str, layout: _Layout) -> str:
+    """The message's JSON from its start (``{"sid":…,"fid":…``) on."""
+    subject_json, certainty_read, reads = layout
+    parts = [start, subject_json]
+    if certainty_read:
+        certainty = _encode_value(fact.certainty)
+        if certainty is not None:
+            parts += (',"certainty":', certainty)
+    attrs = fact.attrs
+    text: str | None
+    for key, as_number, as_text, as_flag in reads:
+        value = attrs.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            typed, text = as_flag, "true" if value else "false"
+        elif isinstance(value, str):
+            typed, text = as_text, f'"{token(value)}"'
+        else:
+            typed, text = as_number, _encode_value(value)
+        if typed is not None and text is not None:
+            parts += (typed, text)
+    parts.append("}")
+    return "".join(parts)
+
+
+def retraction_json(fids: Iterable[int], sid: str) -> str:
+    """The JSON that retracts the facts ``fids`` asserted as ``message_json`` wrote them: durable
+    finds a fact to retract by its session and ``id`` alone, and reads nothing else of it."""
+    head = _head_json(sid)
+    return "[" + ",".join(f"{head}{int(fid)}}}" for fid in fids) + "]"
+
+
+@functools.lru_cache(maxsize=64)
+def _head_json(sid: str) -> str:
+    return f'{{"sid":{json.dumps(sid, ensure_ascii=False)},"id":'
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject_json(kind: str, name: str) -> str:
+    return f',"kind":"{token(kind)}","name":"{token(name)}"'
+
+
+@functools.lru_cache(maxsize=1024)
+def _typed_json_reads(keys: frozenset[str]) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+    """``_typed_reads(keys, None)`` with each typed key written as the JSON that precedes its value."""
+
+    def prefix(typed: str | None) -> str | None:
+        return None if typed is None else f",{json.dumps(typed, ensure_ascii=False)}:"
+
+    return tuple(
+        (name, prefix(number), prefix(text), prefix(flag))
+        for name, number, text, flag in _typed_reads(keys, None)
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -8,7 +8,7 @@ question the compiled rules ask, without a session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from models import Condition, Fact, NumTest
@@ -111,33 +111,45 @@ def evaluate(condition: Condition, fact: Fact) -> ConditionResult:
         kind, name = subject(condition)
         miss = TestOutcome("name", "eq", f"{kind}:{name}", f"{fact.kind}:{fact.name}", False)
         return ConditionResult(condition, None, (miss,))
-    outcomes: list[TestOutcome] = []
+    return ConditionResult(condition, fact, tuple(TestOutcome(*t) for t in _tests(condition, fact)))
+
+
+def matches(condition: Condition, fact: Fact, certainty: float | None = None) -> bool:
+    """``evaluate(condition, fact).matched``, stopping at the first failed test.
+
+    ``certainty``, when given, stands for the fact's own (a derived fact's
+    settled certainty rather than the one it was asserted with).
+    """
+    return is_about(condition, fact) and all(t[4] for t in _tests(condition, fact, certainty))
+
+
+def _tests(
+    condition: Condition, fact: Fact, certainty: float | None = None
+) -> Iterator[tuple[str, str, Expected, Value | None, bool]]:
+    """Each elementary test as ``TestOutcome``'s fields, in report order, computed as asked for."""
+    attrs = fact.attrs
     for name in NUMERIC_CONDITION_FIELDS:
         test = getattr(condition, name)
         if test is not None:
-            seen = fact.certainty if name == "certainty" else fact.attrs.get(name)
-            outcomes.extend(_num_outcomes(name, test, seen))
+            if name != "certainty":
+                seen = attrs.get(name)
+            else:
+                seen = fact.certainty if certainty is None else certainty
+            yield from _num_tests(name, test, seen)
     if condition.shape is not None:
-        shape = fact.attrs.get("shape")
+        shape = attrs.get("shape")
         allowed = tuple(condition.shape)
-        outcomes.append(TestOutcome("shape", "in", allowed, shape, shape in allowed))
+        yield ("shape", "in", allowed, shape, shape in allowed)
     if condition.direction is not None:
-        direction = fact.attrs.get("direction")
-        outcomes.append(
-            TestOutcome("direction", "eq", condition.direction, direction, direction == condition.direction)
-        )
+        direction = attrs.get("direction")
+        yield ("direction", "eq", condition.direction, direction, direction == condition.direction)
     for key, want in condition.where.items():
-        seen = fact.attrs.get(key)
+        seen = attrs.get(key)
         if isinstance(want, NumTest):
-            outcomes.extend(_num_outcomes(key, want, seen))
+            yield from _num_tests(key, want, seen)
         else:
             ok = seen is not None and type(seen) is type(want) and seen == want
-            outcomes.append(TestOutcome(key, "is" if isinstance(want, bool) else "eq", want, seen, ok))
-    return ConditionResult(condition, fact, tuple(outcomes))
-
-
-def matches(condition: Condition, fact: Fact) -> bool:
-    return evaluate(condition, fact).matched
+            yield (key, "is" if isinstance(want, bool) else "eq", want, seen, ok)
 
 
 def best_match(condition: Condition, facts: Iterable[Fact]) -> ConditionResult:
@@ -161,12 +173,12 @@ def best_match(condition: Condition, facts: Iterable[Fact]) -> ConditionResult:
     return ConditionResult(condition, None, (absent,))
 
 
-def _num_outcomes(field: str, test: NumTest, seen: Value | None) -> list[TestOutcome]:
+def _num_tests(
+    field: str, test: NumTest, seen: Value | None
+) -> Iterator[tuple[str, str, float, Value | None, bool]]:
     number = _as_number(seen)
-    return [
-        TestOutcome(field, op, bound, seen, number is not None and bool(NumTest.compare(op, number, bound)))
-        for op, bound in test.bounds()
-    ]
+    for op, bound in test.bounds():
+        yield (field, op, bound, seen, number is not None and bool(NumTest.compare(op, number, bound)))
 
 
 def _as_number(value: Value | None) -> float | None:

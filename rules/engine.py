@@ -13,8 +13,11 @@ ruleset, and starts dispatcher threads on its default host. So:
   which never raises); derived facts are asserted by this module between
   rounds, once each, into every ruleset that mentions them (forward chaining
   across packs and chunks);
+- a ruleset only gets facts a rule of it tests, and only once they could
+  complete one of its rules (``run_rules``): durable would store the rest and
+  match nothing on them;
 - numbers reach durable's C parser in positional notation (it crashes the
-  process on ``1e-05``), through our own JSON (``rules.compiler.encode_messages``);
+  process on ``1e-05``), through our own JSON (``rules.compiler.message_json``);
 - after the run, ``rules.resolve`` re-checks ``none`` conditions against the
   final facts and computes MYCIN certainties, because durable cannot undo an
   action that already ran before a blocking fact appeared.
@@ -40,14 +43,13 @@ from rules.compiler import (
     CompiledRuleset,
     Subject,
     definition,
-    encode_messages,
     plan_rulesets,
+    retraction_json,
 )
 from rules.conditions import subject
 from rules.resolve import EngineResult, Firing, RawFiring, resolve
 
 Observer = Callable[[str, Mapping[str, Fact]], None]
-_Batch = tuple[list[dict[str, Any]], str | None]  # messages asserted together, and their JSON once encoded
 
 _LOCK = threading.RLock()
 # One session id, reused: facts are retracted after each run instead of deleting the session,
@@ -90,14 +92,25 @@ class _Targets:
 
     rulesets: list[CompiledRuleset]
     by_subject: dict[Subject, tuple[tuple[int, frozenset[str] | None], ...]]
+    # per ruleset, the subjects each of its live rules binds a fact about (the smallest such sets)
+    needs: tuple[tuple[frozenset[Subject], ...], ...]
+
+    def can_fire(self, at: int, present: set[Subject]) -> bool:
+        """Whether facts about ``present`` could complete some rule of the ruleset at ``at``."""
+        return any(need <= present for need in self.needs[at])
 
     def split(self, facts: Sequence[Fact], fids: Sequence[int]) -> list[list[int]]:
         """Per ruleset, the facts among ``fids`` it tests, in order: each fact is looked up once."""
         out: list[list[int]] = [[] for _ in self.rulesets]
+        tested = self.by_subject.get
         for i in fids:
             fact = facts[i]
-            for at, directions in self.by_subject.get((fact.kind, fact.name), ()):
-                if directions is None or fact.attrs.get("direction") in directions:
+            wanted = tested((fact.kind, fact.name))
+            if wanted is None:
+                continue
+            direction = fact.attrs.get("direction")
+            for at, directions in wanted:
+                if directions is None or direction in directions:
                     out[at].append(i)
         return out
 
@@ -114,9 +127,8 @@ class _Session:
     errors: list[str] = field(default_factory=list)
     derived: dict[str, int] = field(default_factory=dict)  # derived fact name -> fact id
     pending: list[int] = field(default_factory=list)
-    # ruleset name -> the ruleset and each batch asserted into it: its messages and, once encoded,
-    # their JSON (reused to retract them, which durable needs word for word)
-    asserted: dict[str, tuple[CompiledRuleset, list[_Batch]]] = field(default_factory=dict)
+    # ruleset name -> the ruleset and the ids of the facts asserted into it, to retract them by
+    asserted: dict[str, tuple[CompiledRuleset, list[int]]] = field(default_factory=dict)
     closing: bool = False
 
     def applies(self, rule: RuleSpec) -> bool:
@@ -127,16 +139,14 @@ class _Session:
         try:
             if self.closing or not self.applies(compiled.rule):
                 return
-            fids = {b.alias: int(message[b.alias]["fid"]) for b in compiled.bindings}
+            terms = compiled.terms
+            fids = {term[0]: int(message[term[0]]["fid"]) for term in terms}
             if self.observer is not None:
                 self.observer(compiled.rule.id, {a: self.facts[i] for a, i in fids.items()})
             self.raw.append(RawFiring(compiled, fids))
             name = compiled.rule.then.fact
             if name is not None and name not in self.derived:
-                strengths = [
-                    cf.condition_strength(self.facts[fids[b.alias]], compiled.condition(b))
-                    for b in compiled.bindings
-                ]
+                strengths = [cf.strength_as(self.facts[fids[alias]], steady) for alias, _, _, steady in terms]
                 certainty = cf.conclude(min(strengths, default=0.0), compiled.rule.certainty)
                 fact = Fact(kind="derived", name=name, certainty=certainty, source=compiled.rule.id)
                 self.derived[name] = len(self.facts)
@@ -165,17 +175,32 @@ def run_rules(
         session = _Session(sid, book, list(facts), engine, disabled, observer)
         session.pending = list(range(len(session.facts)))
         targets = _targets_for(book, engine, disabled)
+        # A ruleset is handed nothing until the subjects of its facts cover every binding of one of
+        # its rules: until then no rule there can fire, and durable would only store the facts and
+        # then retract them. They go in with the first batch that could fire, in the order they
+        # came, so durable reads the same sequence of facts; ``None`` once a ruleset holds facts.
+        present: list[set[Subject] | None] = [set() for _ in targets.rulesets]
+        held: list[list[int]] = [[] for _ in targets.rulesets]
         _sessions[sid] = session
         try:
             while session.pending:
                 batch, session.pending = session.pending, []
-                for ruleset, fids in zip(targets.rulesets, targets.split(session.facts, batch), strict=True):
-                    if fids:
-                        _assert(ruleset, session, fids)
+                for at, fids in enumerate(targets.split(session.facts, batch)):
+                    if not fids:
+                        continue
+                    seen = present[at]
+                    if seen is not None:
+                        known = session.facts
+                        seen.update((known[i].kind, known[i].name) for i in fids)
+                        held[at].extend(fids)
+                        if not targets.can_fire(at, seen):
+                            continue
+                        present[at], fids = None, held[at]
+                    _assert(targets.rulesets[at], session, fids)
         finally:
             session.closing = True
-            for ruleset, batches in session.asserted.values():
-                _retract(ruleset, batches, session)
+            for ruleset, asserted in session.asserted.values():
+                _retract(ruleset, asserted, session)
             del _sessions[sid]
     return resolve(session.facts, session.raw, session.errors)
 
@@ -238,6 +263,7 @@ def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -
     if found is None:
         rulesets: list[CompiledRuleset] = []
         by_subject: dict[Subject, list[tuple[int, frozenset[str] | None]]] = {}
+        needs: list[tuple[frozenset[Subject], ...]] = []
         for ruleset in _rulesets_for(book):
             live = [
                 c for c in ruleset.rules if c.rule.id not in disabled and book.applies_to(c.rule.id, engine)
@@ -247,11 +273,20 @@ def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -
                 for wanted in sorted(frozenset().union(*(c.subjects for c in live))):
                     by_subject.setdefault(wanted, []).append((len(rulesets), directions[wanted]))
                 rulesets.append(ruleset)
-        found = _Targets(rulesets, {k: tuple(v) for k, v in by_subject.items()})
+                needs.append(
+                    _smallest({frozenset(subject(c.condition(b)) for b in c.bindings) for c in live})
+                )
+        found = _Targets(rulesets, {k: tuple(v) for k, v in by_subject.items()}, tuple(needs))
         if len(per_book) >= _TARGETS_PER_BOOK:
             per_book.clear()
         per_book[key] = found
     return found
+
+
+def _smallest(sets: set[frozenset[Subject]]) -> tuple[frozenset[Subject], ...]:
+    """The sets none of the others is a strict part of, smallest first: a larger one is covered
+    whenever a part of it is."""
+    return tuple(sorted((s for s in sets if not any(t < s for t in sets)), key=lambda s: (len(s), sorted(s))))
 
 
 def _directions(live: Sequence[CompiledRule]) -> dict[Subject, frozenset[str] | None]:
@@ -293,15 +328,13 @@ def _fire(compiled: CompiledRule, sid: str, message: Mapping[str, Any]) -> None:
 
 def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) -> None:
     """Assert the facts ``fids`` (each one the ruleset tests) and surface what durable swallowed."""
-    facts = session.facts
-    wanted = [ruleset.message(facts[i], i, session.sid) for i in fids]
+    facts, sid = session.facts, session.sid
+    asserted = session.asserted.setdefault(ruleset.name, (ruleset, []))[1]
     host = _host_instance()
-    batches = session.asserted.setdefault(ruleset.name, (ruleset, []))[1]
-    batches.append((wanted, None))
     try:
-        text = encode_messages(wanted)
-        batches[-1] = (wanted, text)
-        _call(host, ruleset, "assert_facts", wanted, text)
+        wanted = ruleset.messages_json(facts, fids, sid)
+        asserted.extend(fids)
+        _call(host, ruleset, "assert_facts", "[" + ",".join(wanted) + "]")
     except durable_engine.MessageNotHandledException:
         pass  # the sink makes this unreachable; an unmatched fact is never an error
     except Exception as exc:
@@ -320,20 +353,12 @@ def _assert(ruleset: CompiledRuleset, session: _Session, fids: Sequence[int]) ->
         host.update_state(ruleset.name, state)
 
 
-def _call(
-    host: _QuietHost,
-    compiled: CompiledRuleset,
-    operation: str,
-    messages: list[dict[str, Any]],
-    text: str | None = None,
-) -> None:
-    """``Host.assert_facts``/``retract_facts`` with our own JSON (see ``encode_messages``): ``text``,
-    when the caller has already encoded ``messages``; then the actions the call queued.
-    """
+def _call(host: _QuietHost, compiled: CompiledRuleset, operation: str, text: str) -> None:
+    """``Host.assert_facts``/``retract_facts`` with our own JSON ``text`` (see ``message_json``),
+    then the actions the call queued."""
     ruleset = host.get_ruleset(compiled.name)
-    encoded = encode_messages(messages) if text is None else text
-    result = getattr(_NATIVE, operation)(ruleset._handle, encoded)
-    _dispatch(ruleset._handle, ruleset._handle_result(result, messages), compiled.named)
+    result = getattr(_NATIVE, operation)(ruleset._handle, text)
+    _dispatch(ruleset._handle, ruleset._handle_result(result, text), compiled.named)
 
 
 def _dispatch(handle: int, state_handle: int, rules: Mapping[str, CompiledRule]) -> None:
@@ -350,7 +375,7 @@ def _dispatch(handle: int, state_handle: int, rules: Mapping[str, CompiledRule])
     if not started:
         return
     state_text, message_text = started
-    sid = str(json.loads(state_text).get("sid"))
+    sid = _state_sid(state_text)
     while message_text:
         fired = json.loads(message_text)
         name = next(iter(fired), None)
@@ -373,13 +398,24 @@ def _dispatch(handle: int, state_handle: int, rules: Mapping[str, CompiledRule])
             raise
 
 
-def _retract(ruleset: CompiledRuleset, batches: list[_Batch], session: _Session) -> None:
-    messages = [m for batch, _ in batches for m in batch]
-    texts = [text for _, text in batches]
-    # each batch's JSON is an array: their items joined make the array of every message
-    joined = None if None in texts else "[" + ",".join(t[1:-1] for t in texts if t and len(t) > 2) + "]"
+def _state_sid(state_text: str) -> str:
+    """The session id in a state's JSON; one session's state text repeats word for word between
+    firings, so it is parsed once."""
+    sid = _STATE_SIDS.get(state_text)
+    if sid is None:
+        if len(_STATE_SIDS) >= _STATE_SIDS_KEPT:
+            _STATE_SIDS.clear()
+        sid = _STATE_SIDS[state_text] = str(json.loads(state_text).get("sid"))
+    return sid
+
+
+_STATE_SIDS: dict[str, str] = {}
+_STATE_SIDS_KEPT = 256
+
+
+def _retract(ruleset: CompiledRuleset, fids: list[int], session: _Session) -> None:
     try:
-        _call(_host_instance(), ruleset, "retract_facts", messages, joined)
+        _call(_host_instance(), ruleset, "retract_facts", retraction_json(fids, session.sid))
     except durable_engine.MessageNotHandledException:
         pass
     except Exception as exc:

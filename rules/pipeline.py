@@ -206,23 +206,32 @@ def merged_findings(runs: Sequence[WindowRun], book: RuleBook, kg: KnowledgeGrap
 def strongest_facts(runs: Iterable[WindowRun]) -> list[Fact]:
     """Per signal the most confident move over the windows; every other fact once."""
     signals: dict[str, Fact] = {}
+    strengths: dict[str, float] = {}  # of the signal held, once another of its name has been met
     others: dict[tuple[str, str, str], Fact] = {}
     for run in runs:
         for fact in run.facts:
             if fact.kind != "signal":
                 others.setdefault((fact.kind, fact.name, repr(sorted(fact.attrs.items()))), fact)
                 continue
-            held = signals.get(fact.name)
-            if held is None or _strength(fact) > _strength(held):
-                signals[fact.name] = fact
+            name = fact.name
+            held = signals.get(name)
+            if held is None:
+                signals[name] = fact
+                continue
+            strength, before = _strength(fact), strengths.get(name)
+            if before is None:
+                before = strengths[name] = _strength(held)
+            if strength > before:
+                signals[name], strengths[name] = fact, strength
     return [*signals.values(), *others.values()]
 
 
 def _strength(fact: Fact) -> float:
     """How much a signal moved, for picking among windows: a flat one counts for nothing."""
-    if fact.attrs.get("direction") == "none":
+    attrs = fact.attrs
+    if attrs.get("direction") == "none":
         return 0.0
-    value = fact.attrs.get("confidence", 0.0)
+    value = attrs.get("confidence", 0.0)
     return float(value) if isinstance(value, int | float) else 0.0
 
 

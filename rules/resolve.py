@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from models import Condition, Fact, RuleSpec
+from models import Fact, RuleSpec
 from rules import certainty as cf
 from rules.compiler import CompiledRule
 from rules.conditions import matches, subject
@@ -53,24 +53,30 @@ def resolve(facts: Sequence[Fact], raw: Sequence[RawFiring], errors: Sequence[st
     for f in firings:
         if f.rule.then.cause is not None:
             causes[f.rule.then.cause] = cf.combine(causes.get(f.rule.then.cause, 0.0), f.certainty)
-    final: list[Fact] = []
-    for fid, fact in enumerate(facts):
-        if fact.kind == "derived":
-            value = settler.strength(fid)
-            if value <= 0.0:
-                continue
-            fact = fact.model_copy(update={"certainty": value})
-        final.append(fact)
-    derived = {f.name: f for f in final if f.kind == "derived"}
-    firings = [
-        Firing(
-            f.rule,
-            tuple(derived.get(x.name, x) if x.kind == "derived" else x for x in f.facts),
-            f.premise,
-            f.certainty,
-        )
-        for f in firings
-    ]
+    # derived facts with their settled certainty, those that hold none dropped; the rest as they came
+    settled: dict[int, Fact | None] = {}
+    for fid in [fid for fid, fact in enumerate(facts) if fact.kind == "derived"]:
+        value = settler.strength(fid)
+        settled[fid] = facts[fid].model_copy(update={"certainty": value}) if value > 0.0 else None
+    final = list(facts)
+    for fid, fact in settled.items():
+        if fact is not None:
+            final[fid] = fact
+    if dropped := {fid for fid, fact in settled.items() if fact is None}:
+        final = [fact for fid, fact in enumerate(final) if fid not in dropped]
+    derived = {f.name: f for f in settled.values() if f is not None}
+    if derived:  # a firing that bound a derived fact shows it with its settled certainty
+        firings = [
+            Firing(
+                f.rule,
+                tuple(derived.get(x.name, x) if x.kind == "derived" else x for x in f.facts),
+                f.premise,
+                f.certainty,
+            )
+            if any(x.kind == "derived" for x in f.facts)
+            else f
+            for f in firings
+        ]
     return EngineResult(tuple(final), tuple(firings), causes, tuple(errors))
 
 
@@ -91,18 +97,23 @@ class _Settler:
 
     @property
     def about(self) -> dict[tuple[str, str], list[int]]:
-        """Per subject, the ids of the facts about it, in order: what ``none`` conditions look up."""
+        """Per subject a ``none`` condition of these rules names, the ids of the facts about it, in order."""
         if self._about is None:
+            wanted = {subject(c) for rule in self.rules.values() for c in rule.when.none}
+            names = {name for _, name in wanted}
+            facts = self.facts
             self._about = {}
-            for fid, fact in enumerate(self.facts):
-                self._about.setdefault((fact.kind, fact.name), []).append(fid)
+            for fid in [fid for fid, fact in enumerate(facts) if fact.name in names]:
+                if (about := (facts[fid].kind, facts[fid].name)) in wanted:
+                    self._about.setdefault(about, []).append(fid)
         return self._about
 
-    def strength(self, fid: int, condition: Condition | None = None) -> float:
-        """A fact's weight as evidence; a derived fact's is the combined certainty of its rules."""
+    def strength(self, fid: int, steady: bool | None = None) -> float:
+        """A fact's weight as evidence (for a condition asking for no change, ``steady``, or not; as
+        such, when None); a derived fact's is the combined certainty of its rules."""
         fact = self.facts[fid]
         if fact.kind != "derived":
-            return cf.fact_strength(fact) if condition is None else cf.condition_strength(fact, condition)
+            return cf.fact_strength(fact) if steady is None else cf.strength_as(fact, steady)
         if fid not in self.fact_cf:
             rules = self.concluding.get(fact.name, [])
             self.fact_cf[fid] = cf.combine_all(
@@ -122,16 +133,18 @@ class _Settler:
         # ``about`` is indexed only for a rule with a ``none`` condition
         if not (rule.when.none and _blocked(rule, self.facts, self.about, self.strength)):
             for raw in self.by_rule[rule_id]:
-                c = raw.compiled
-                all_s = [
-                    self.strength(raw.fids[b.alias], c.condition(b)) for b in c.bindings if b.group == "all"
-                ]
-                any_s = [
-                    self.strength(raw.fids[b.alias], c.condition(b)) for b in c.bindings if b.group == "any"
-                ]
+                terms, fids, facts = raw.compiled.terms, raw.fids, self.facts
+                all_s: list[float] = []
+                any_s: list[float] = []
+                for alias, in_all, _, steady in terms:
+                    fact = facts[fids[alias]]
+                    strength = (
+                        cf.strength_as(fact, steady) if fact.kind != "derived" else self.strength(fids[alias])
+                    )
+                    (all_s if in_all else any_s).append(strength)
                 p = cf.premise(all_s, any_s)
                 if p > 0.0 and (chosen is None or p > chosen.premise):
-                    bound = tuple(self.facts[raw.fids[b.alias]] for b in c.bindings)
+                    bound = tuple(self.facts[fids[term[0]]] for term in terms)
                     chosen = Firing(rule, bound, p, cf.conclude(p, rule.certainty))
         self.busy.discard(rule_id)
         self.best[rule_id] = chosen
@@ -153,12 +166,11 @@ def _blocked(
     for cond in rule.when.none:
         kind, name = subject(cond)
         for fid in about.get((kind, name), ()):
-            fact = facts[fid]
+            settled: float | None = None
             if kind == "derived":
                 settled = strength(fid)
                 if settled <= 0.0:
                     continue
-                fact = fact.model_copy(update={"certainty": settled})
-            if matches(cond, fact):
+            if matches(cond, facts[fid], settled):
                 return True
     return False

@@ -790,12 +790,14 @@ def name_subjects(finding: CauseFinding) -> CauseFinding:
                 if key.startswith(FIX) and isinstance(value, str) and value:
                     wanted = remedies.setdefault(key.removeprefix(FIX), [])
                     wanted.extend(sql for sql in _REMEDY_SPLIT.split(value) if sql not in wanted)
+    if not subjects and not remedies and not finding.subjects:
+        return finding  # nothing to name: the copy would equal it
     remediations = [
         r.model_copy(
-            update={
-                "statements": [*r.statements, *(s for s in remedies.get(r.id, []) if s not in r.statements)]
-            }
+            update={"statements": [*r.statements, *(s for s in remedies[r.id] if s not in r.statements)]}
         )
+        if r.id in remedies
+        else r
         for r in finding.remediations
     ]
     order = {"statement": 0, "table": 1, "index": 2}
