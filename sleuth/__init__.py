@@ -26,17 +26,19 @@ from sleuth._views import (
     RulesState,
     RuleTestOutcome,
 )
-from sleuth.history import HistoryEntry, HistoryError
 
 if TYPE_CHECKING:
     from knowledge_graph import EXPORT_FORMATS as GRAPH_FORMATS
     from planner.observer import ModelCallKind, PlannerObserver, StepState
+    from sleuth.history import HistoryEntry, HistoryError
     from sources.errors import IncidentError
     from sources.evalsets import EvalSetOptions
 
 _LAZY = {
     "EvalSetOptions": "sources.evalsets",
     "GRAPH_FORMATS": "knowledge_graph",
+    "HistoryEntry": "sleuth.history",
+    "HistoryError": "sleuth.history",
     "IncidentError": "sources.errors",
     "ModelCallKind": "planner.observer",
     "PlannerObserver": "planner.observer",

@@ -6,6 +6,8 @@ are loaded and compiled, so each inherits them instead of loading its own
 one of the jobs: while it waits for the next result in order, it diagnoses the
 last files no worker has started, and what it diagnoses itself is never
 pickled through a pipe (sending a diagnosis back costs a tenth of making it).
+A caller that only prints each diagnosis has the worker render it: the text
+is what comes back, cheaper to send than the diagnosis and made in parallel.
 Workers ignore SIGINT, SIGTERM and SIGHUP: they reach the parent, which keeps
 what finished and stops the rest. Results come back in the order of the paths,
 so output is stable.
@@ -24,28 +26,33 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from models import Diagnosis
 
-Worker = Callable[[Path], "Diagnosis"]
+# A file's diagnosis, or the text the caller rendered of it in the job that made it.
+Worker = Callable[[Path], "Diagnosis | str"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One file's result: a diagnosis, or the one-line reason it could not be diagnosed."""
+    """One file's result: a diagnosis or its rendered ``text``, or the one-line reason it could not be diagnosed."""
 
     path: Path
     diagnosis: Diagnosis | None = None
     error: str | None = None
+    text: str | None = None
 
 
 def attempt(worker: Worker, path: Path) -> Outcome:
     """Run ``worker`` on one file, turning any failure into a one-line error instead of a traceback."""
     try:
-        return Outcome(path, diagnosis=worker(path))
+        result = worker(path)
     except Exception as exc:
         lines = str(exc).strip().splitlines()
         text = lines[0] if lines else type(exc).__name__
         if not text.startswith(str(path)):
             text = f"{path}: {text}"
         return Outcome(path, error=text)
+    if isinstance(result, str):
+        return Outcome(path, text=result)
+    return Outcome(path, diagnosis=result)
 
 
 # Allocations between two young collections during a batch (the interpreter's default is 700).

@@ -15,6 +15,7 @@ worker threads.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -92,18 +93,24 @@ class Sleuth:
             if self._history is None:
                 from sleuth.history import History
 
-                self._history = History(self._history_url(), self.load_incident)
+                self._history = History(self._history_url, self.load_incident)
             return self._history
 
     def history_available(self) -> bool:
-        """Whether a history exists to compare diagnoses with, asked without opening (or importing) it."""
+        """Whether a history exists to compare diagnoses with, asked without opening (or importing) it.
+
+        Every diagnosis asks, so the answer costs one look at the disk: a history created
+        meanwhile (by ``record``, or by another process) is found by the next diagnosis.
+        """
         if self._history is not None:
             return self._history.available()
         from sleuth.history.location import exists
 
-        return exists(self._history_url())
+        return exists(self._history_url)
 
+    @functools.cached_property
     def _history_url(self) -> str:
+        """Resolved once, as ``history`` is: the user's data directory is looked up through platformdirs."""
         from sleuth.history.location import default_url
 
         url = self.settings.history.url
@@ -335,12 +342,19 @@ class Sleuth:
         *,
         jobs: int = 1,
         signals: bool = True,
+        render: Callable[[Diagnosis], str] | None = None,
     ) -> Iterator[_batch.Outcome]:
         """Outcomes in the order of ``paths``, streamed; everything is loaded before workers fork.
 
         ``signals=False`` leaves each diagnosis' signal facts out, for callers that show only the
         causes: they are most of a diagnosis, and a worker would copy them back for nothing.
+        ``render``, for callers that only print each diagnosis, makes its text in the job that
+        diagnosed it: the outcome holds that ``text`` instead of the diagnosis (a worker sends
+        back a string, not a diagnosis to pickle). A diagnosis ``render`` fails on comes back
+        whole, so the caller's own attempt to show it says why it cannot be shown.
         """
+        import sources.incident_files  # noqa: F401 - loaded before workers fork, rather than in each
+
         self.check(options)
         if options.llm == "never":
             from rules.engine import prepare
@@ -348,11 +362,21 @@ class Sleuth:
             prepare(self.book(options.rules))
         if self.history_available():
             self.history.past()  # loaded before workers fork, so each inherits it
-        worker = functools.partial(self._diagnose_file, options=options, signals=signals)
+        worker = functools.partial(self._diagnose_file, options=options, signals=signals, render=render)
         return _batch.run(paths, worker, jobs=jobs)
 
-    def _diagnose_file(self, path: Path, *, options: DiagnoseOptions, signals: bool) -> Diagnosis:
+    def _diagnose_file(
+        self,
+        path: Path,
+        *,
+        options: DiagnoseOptions,
+        signals: bool,
+        render: Callable[[Diagnosis], str] | None,
+    ) -> Diagnosis | str:
         dx = self.diagnose_file(path, options)
+        if render is not None:
+            with contextlib.suppress(Exception):
+                return render(dx)
         return dx if signals else dx.model_copy(update={"signals": []})
 
     def investigate(

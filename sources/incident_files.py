@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from models import Incident
-from models.incident import diagnosis_problem
+from models.incident import diagnosis_problem, validate_json_file
 from sources.errors import IncidentError, describe_validation
 from sources.output_files import write_text
 from sources.regular_files import TooLarge, Unreadable, read_regular
@@ -150,8 +150,8 @@ def load_incident(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Incid
     p = Path(path)
     raw = read_text(p, max_bytes)
     try:
-        incident = Incident.model_validate_json(raw)
-    except (ValidationError, UnicodeDecodeError):
+        incident = validate_json_file(raw)
+    except ValueError:  # a ValidationError, a series' check, or bytes that are not UTF-8
         incident = _slow_load(p, max_bytes)
     problem = diagnosis_problem(incident)
     if problem is not None:

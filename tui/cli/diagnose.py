@@ -128,26 +128,34 @@ def _diagnose_files(
     printer = _Printer(app, args.format)
     record = recording(app, args)
     done = failed = 0
+    # Unless the history or the trace needs the diagnosis itself, the job that made it renders it.
+    render = printer.render if trace is None and not record else None
     with progress(len(paths), "diagnosing") as tick, stop_signals() as stops:
         try:
             keep = args.format == "markdown" or record  # the signals are shown, or signed into the history
-            for outcome in app.diagnose_files(paths, options, jobs=args.jobs, signals=keep):
+            outcomes = app.diagnose_files(paths, options, jobs=args.jobs, signals=keep, render=render)
+            for outcome in outcomes:
                 tick()
-                if outcome.diagnosis is None:
+                dx, text = outcome.diagnosis, outcome.text
+                if dx is None and text is None:
                     failed += 1
                     print(outcome.error, file=sys.stderr)
                     continue
                 with stops.deferred():  # a line is printed whole, and counted with its trace
                     try:
-                        printer.show(outcome.diagnosis)
+                        if text is not None:
+                            printer.write(text)
+                        elif dx is not None:
+                            printer.show(dx)
                     except Exception as exc:  # one report that cannot be drawn must not end the batch
                         failed += 1
                         print(f"{outcome.path}: cannot show the diagnosis: {one_line(exc)}", file=sys.stderr)
                         continue
                     done += 1
-                    _trace(trace, outcome.diagnosis)
-                    if record:
-                        app.record(outcome.diagnosis, path=outcome.path, rules=options.rules)
+                    if dx is not None:
+                        _trace(trace, dx)
+                        if record:
+                            app.record(dx, path=outcome.path, rules=options.rules)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP from a service manager (Stopped)
             sys.stdout.flush()
             print(f"interrupted: {done} of {len(paths)} diagnosed, {failed} failed", file=sys.stderr)
@@ -174,25 +182,44 @@ def _diagnose_live(
 
 
 class _Printer:
-    """One incident's output in the chosen format, printed as it arrives."""
+    """One incident's output in the chosen format, printed as it arrives.
+
+    ``render`` may run in a forked worker: the renderers are imported here, before the fork,
+    rather than once in each worker.
+    """
 
     def __init__(self, app: Sleuth, fmt: str) -> None:
+        import sleuth.render  # noqa: F401 - before any worker forks
+
         self.app = app
         self.fmt = fmt
         self.header = False
 
-    def show(self, dx: Diagnosis) -> None:
-        from sleuth.render import json_record, markdown, metric_units, table_header, table_row
+    def render(self, dx: Diagnosis) -> str:
+        """The diagnosis as printed (without the table's header)."""
+        from sleuth.render import json_record, markdown, metric_units, table_row
 
         if self.fmt == "json":
-            print(json.dumps(json_record(dx)), flush=True)
-        elif self.fmt == "markdown":
-            print(markdown(dx, units=metric_units(self.app, [dx])), flush=True)
-        else:
-            if not self.header:
-                print(table_header())
-                self.header = True
-            print(table_row(dx), flush=True)
+            return json.dumps(json_record(dx))
+        if self.fmt == "markdown":
+            return markdown(dx, units=metric_units(self.app, [dx]))
+        return table_row(dx)
+
+    def show(self, dx: Diagnosis) -> None:
+        self._table_header()
+        print(self.render(dx), flush=True)
+
+    def write(self, text: str) -> None:
+        """Print what ``render`` made."""
+        self._table_header()
+        print(text, flush=True)
+
+    def _table_header(self) -> None:
+        if self.fmt == "table" and not self.header:
+            from sleuth.render import table_header
+
+            print(table_header())
+            self.header = True
 
 
 def _open_trace(app: Sleuth, path: str | None, force: bool) -> Any:
