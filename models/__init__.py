@@ -1,8 +1,13 @@
 """sleuth's data contracts (pydantic): the only package every other one may import.
 
 It imports nothing else of ours, so the incident, rule and report formats stay
-one source of truth for the CLI, the UI, importers and the JSON Schemas.
+one source of truth for the CLI, the UI, importers and the JSON Schemas. The
+planner's models and the schemas load when first named: a diagnosis without
+the model never builds them.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from models.diagnosis import (
     CauseFinding,
@@ -34,10 +39,8 @@ from models.incident import (
     SqlDigest,
     TimeWindow,
 )
-from models.planning import Plan, PlanStep, ToolResult
 from models.problems import NO_SUBJECT, Problem
 from models.rulespec import Condition, NumTest, RulePack, RuleSpec, RuleTest, Then, When
-from models.schema import json_schema
 from models.workload import (
     IndexInfo,
     PlanNode,
@@ -48,6 +51,10 @@ from models.workload import (
     Subject,
     TableInfo,
 )
+
+if TYPE_CHECKING:
+    from models.planning import Plan, PlanStep, ToolResult
+    from models.schema import json_schema
 
 __all__ = [
     "NO_SUBJECT",
@@ -104,3 +111,17 @@ __all__ = [
     "WhyNot",
     "json_schema",
 ]
+
+_LAZY = {
+    "Plan": "models.planning",
+    "PlanStep": "models.planning",
+    "ToolResult": "models.planning",
+    "json_schema": "models.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'models' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -27,20 +27,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
 from pydantic import ValidationError
-from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.resolver import Resolver
 
 from models.problems import NO_SUBJECT, Problem
 from sources.regular_files import TooLarge, Unreadable, read_regular
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
 
 # The largest shipped file is 34 kB with about 2,100 nodes, the deepest nests 8 levels: the limits are
 # far above any authoring file and low enough that a hostile one is refused in milliseconds.
@@ -155,7 +150,10 @@ def parse_yaml(text: str, name: str) -> YamlFile:
     if len(text) > MAX_BYTES:
         doc.problems.append(Problem(name, 1, 1, NO_SUBJECT, _TOO_LARGE))
         return doc
-    loader = _Loader(text)
+    import yaml  # here, not at the top: a rule book read from its compiled cache parses no YAML
+
+    # libyaml's parser when PyYAML was built with it, the pure-Python one otherwise.
+    loader: yaml.SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         _Builder(doc).run(loader.get_event)
     except _Stop as stop:
@@ -198,11 +196,6 @@ _STR = _TAG + "str"
 _MERGE = _TAG + "merge"
 _COLLECTION_TAGS: frozenset[str | None] = frozenset({None, "!", _TAG + "seq", _TAG + "map"})
 _SCALAR_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "binary", "timestamp"))
-# PyYAML's implicit resolvers by first character, as ``Resolver.resolve`` consults them.
-_IMPLICIT: dict[str | None, list[tuple[str, Any]]] = Resolver.yaml_implicit_resolvers
-_CONSTRUCTORS: dict[str | None, Callable[[SafeConstructor, yaml.Node], Any]] = (
-    SafeConstructor.yaml_constructors
-)
 
 
 class _Unset:
@@ -239,9 +232,22 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int] | _Unset] = {}
         self.total = 0
+        from yaml.constructor import ConstructorError, SafeConstructor
+        from yaml.nodes import ScalarNode
+        from yaml.resolver import Resolver
+
         self.constructor = SafeConstructor()
+        # PyYAML's implicit resolvers by first character, as ``Resolver.resolve`` consults them.
+        self.implicit: dict[str | None, list[tuple[str, Any]]] = Resolver.yaml_implicit_resolvers
+        self.constructors: dict[str | None, Callable[[SafeConstructor, yaml.Node], Any]] = (
+            SafeConstructor.yaml_constructors
+        )
+        self.scalar_node = ScalarNode
+        self.constructor_error = ConstructorError
 
     def run(self, next_event: Callable[[], Any]) -> None:
+        import yaml
+
         documents = 0
         while True:
             event = next_event()
@@ -276,7 +282,7 @@ class _Builder:
         if tag is None or tag == "!":
             tag = _STR
             if event.implicit[0]:  # plain: PyYAML's implicit resolvers by first character
-                for implicit_tag, regexp in _IMPLICIT.get(value[:1], ()):
+                for implicit_tag, regexp in self.implicit.get(value[:1], ()):
                     if regexp.match(value):
                         tag = implicit_tag
                         break
@@ -288,8 +294,9 @@ class _Builder:
             if tag not in _SCALAR_TAGS:
                 raise _Stop(mark, f"unsupported tag {tag}")
             try:
-                value = _CONSTRUCTORS[tag](self.constructor, yaml.ScalarNode(tag, value, style=event.style))
-            except (ConstructorError, ValueError) as exc:
+                node = self.scalar_node(tag, value, style=event.style)
+                value = self.constructors[tag](self.constructor, node)
+            except (self.constructor_error, ValueError) as exc:
                 raise _Stop(
                     mark, f"cannot read {event.value[:40]!r} as {tag.removeprefix(_TAG)}: {exc}"
                 ) from None

@@ -181,6 +181,9 @@ def _diagnose_live(
     return code
 
 
+_RENDERERS = {"json": "json_record", "markdown": "markdown"}
+
+
 class _Printer:
     """One incident's output in the chosen format, printed as it arrives.
 
@@ -189,20 +192,26 @@ class _Printer:
     """
 
     def __init__(self, app: Sleuth, fmt: str) -> None:
-        import sleuth.render  # noqa: F401 - before any worker forks
+        import sleuth.render as renderers
 
         self.app = app
         self.fmt = fmt
         self.header = False
+        # the chosen format's renderer alone, loaded before any worker forks
+        getattr(renderers, _RENDERERS.get(fmt, "table_row"))
 
     def render(self, dx: Diagnosis) -> str:
         """The diagnosis as printed (without the table's header)."""
-        from sleuth.render import json_record, markdown, metric_units, table_row
-
         if self.fmt == "json":
+            from sleuth.render import json_record
+
             return json.dumps(json_record(dx))
         if self.fmt == "markdown":
+            from sleuth.render import markdown, metric_units
+
             return markdown(dx, units=metric_units(self.app, [dx]))
+        from sleuth.render import table_row
+
         return table_row(dx)
 
     def show(self, dx: Diagnosis) -> None:
