@@ -848,7 +848,7 @@ def _compare(parts: Sequence[tuple[_Grouped, _Moves]]) -> list[tuple[list[Fact],
                     "text": text,
                 },
             )
-            set_given(fact, _FIELDS_SET)
+            set_given(fact, set(_FIELDS_SET))  # each fact its own set, as pydantic gives it
             set_extra(fact, None)
             set_private(fact, None)
             kept.append(fact)
@@ -856,9 +856,8 @@ def _compare(parts: Sequence[tuple[_Grouped, _Moves]]) -> list[tuple[list[Fact],
     return out
 
 
-# Every field is given: pydantic only ever adds to a fact's set of given fields (on assignment, a
-# name already in it) and copies it with the fact, so one set serves every signal fact.
-_FIELDS_SET = set(Fact.model_fields)
+# Every field of a signal fact is given.
+_FIELDS_SET = frozenset(Fact.model_fields)
 # The slots of a pydantic model, set as ``object.__setattr__`` sets them, without its look-up by name.
 _SET_DICT = BaseModel.__dict__["__dict__"].__set__
 _SET_GIVEN = BaseModel.__dict__["__pydantic_fields_set__"].__set__
