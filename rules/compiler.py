@@ -136,66 +136,6 @@ def attr_key(field: str, like: float | str | bool) -> str:
     return f"s_{field}" if isinstance(like, str) else f"n_{field}"
 
 
-def fact_message(
-    fact: Fact,
-    fid: int,
-    sid: str,
-    keys: frozenset[str] | None = None,
-    reads: Sequence[str] | None = None,
-) -> dict[str, Any]:
-    """A fact as a durable_rules message, with only ``keys`` among its attributes when given.
-
-    ``fid`` lets actions map what they bound back to ``Fact`` objects; ``reads``
-    is ``_reads(keys)``, passed by callers that build many messages for one set
-    of keys.
-    """
-    message: dict[str, Any] = {"sid": sid, "fid": fid, "kind": token(fact.kind), "name": token(fact.name)}
-    if keys is None or "certainty" in keys:
-        message["certainty"] = fact.certainty
-    if keys is not None:
-        # a ruleset reads a few of a fact's attributes: look those up, each with its typed keys
-        # worked out once per set of keys rather than once per message
-        attrs = fact.attrs
-        for key, as_number, as_text, as_flag in _typed_reads(keys, None if reads is None else tuple(reads)):
-            value = attrs.get(key)
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                typed = as_flag
-            elif isinstance(value, str):
-                typed = as_text
-            else:
-                typed = as_number
-            if typed is not None:
-                message[typed] = token(value) if isinstance(value, str) else value
-        return message
-    for key, value in fact.attrs.items():
-        if key == "certainty" or value is None:  # the fact's own certainty is what a test means
-            continue
-        message[attr_key(key, value)] = token(value) if isinstance(value, str) else value
-    return message
-
-
-def encode_messages(messages: Sequence[dict[str, Any]]) -> str:
-    """JSON for durable_rules with every number in positional notation.
-
-    durable_rules' C parser crashes the process on exponents (``1e-05``,
-    ``1e+20``, both ordinary ``repr`` of floats), so such floats are written out
-    in full; a non-finite number is dropped, which no test matches. Everything
-    else goes through ``json.dumps`` in one call, the common and fast case.
-    """
-    text = json.dumps(list(messages), ensure_ascii=False)
-    # an awkward float shows in that text as its signed exponent (``e-``, ``e+``), NaN or Infinity;
-    # strings are hex digests and typed keys, and one that holds a mark only costs the careful path
-    if not any(mark in text for mark in _AWKWARD_MARKS):
-        return text
-    return "[" + ",".join(_encode_object(m) for m in messages) + "]"
-
-
-# Plain substring searches: a regular expression with alternatives scans the text several times slower.
-_AWKWARD_MARKS = ("e-", "e+", "NaN", "Infinity")
-
-
 @functools.lru_cache(maxsize=1024)
 def _reads(keys: frozenset[str]) -> tuple[str, ...]:
     """The attribute names behind a ruleset's typed message keys (``certainty`` is the fact's own)."""
@@ -203,13 +143,11 @@ def _reads(keys: frozenset[str]) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _typed_reads(
-    keys: frozenset[str], reads: tuple[str, ...] | None
-) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
+def _typed_reads(keys: frozenset[str]) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
     """Per attribute read, its message key as a number, a text and a flag (``attr_key``), each
     only if ``keys`` holds it; the fact's own ``certainty`` is never an attribute's."""
     found: list[tuple[str, str | None, str | None, str | None]] = []
-    for name in _reads(keys) if reads is None else reads:
+    for name in _reads(keys):
         if name == "certainty":
             continue
         number, text, flag = attr_key(name, 0.0), attr_key(name, ""), attr_key(name, True)
@@ -232,15 +170,6 @@ def awkward_number(value: Any) -> bool:
     return not math.isfinite(value) or magnitude >= 1e16 or (0.0 < magnitude < 1e-4)
 
 
-def _encode_object(message: dict[str, Any]) -> str:
-    parts = []
-    for key, value in message.items():
-        text = _encode_value(value)
-        if text is not None:
-            parts.append(f"{json.dumps(key, ensure_ascii=False)}:{text}")
-    return "{" + ",".join(parts) + "}"
-
-
 def _encode_value(value: Any) -> str | None:
     if isinstance(value, float):
         text = float.__repr__(value)  # as ``json.dumps`` writes a float, a subclass's own repr aside
@@ -254,13 +183,17 @@ def _encode_value(value: Any) -> str | None:
 
 
 def message_json(fact: Fact, fid: int, sid: str, keys: frozenset[str]) -> str:
-    """``fact_message(fact, fid, sid, keys)`` as one JSON object, numbers as ``encode_messages`` writes them,
-    with durable's own ``id`` set to ``fid``.
+    """A fact as a durable_rules message: its subject, and of its attributes only those ``keys``
+    names (each under its typed key, ``attr_key``), with durable's own ``id`` set to ``fid``.
 
-    Built straight from the fact: a ruleset reads two or three attributes, and
-    the dict plus ``json.dumps`` cost more than the few pieces of text. A fact
+    ``fid`` lets actions map what they bound back to ``Fact`` objects. A fact
     without an ``id`` is named by a hash of all its properties, sorted, on every
-    assert and retract; ``fid`` is already unique within the run.
+    assert and retract; ``fid`` is already unique within the run. Written straight
+    as text: a ruleset reads two or three attributes, and a dict plus
+    ``json.dumps`` cost more than the few pieces. Every number is in positional
+    notation, as durable_rules' C parser crashes the process on exponents
+    (``1e-05``, ``1e+20``, both ordinary ``repr`` of floats); a non-finite number
+    is left out, which no test matches.
     """
     n = str(int(fid))
     return _write(fact, f'{_head_json(sid)}{n},"fid":{n}', _layout((fact.kind, fact.name), keys))
@@ -320,14 +253,13 @@ def _subject_json(kind: str, name: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _typed_json_reads(keys: frozenset[str]) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
-    """``_typed_reads(keys, None)`` with each typed key written as the JSON that precedes its value."""
+    """``_typed_reads(keys)`` with each typed key written as the JSON that precedes its value."""
 
     def prefix(typed: str | None) -> str | None:
         return None if typed is None else f",{json.dumps(typed, ensure_ascii=False)}:"
 
     return tuple(
-        (name, prefix(number), prefix(text), prefix(flag))
-        for name, number, text, flag in _typed_reads(keys, None)
+        (name, prefix(number), prefix(text), prefix(flag)) for name, number, text, flag in _typed_reads(keys)
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 from models import Fact
 from rules import stats
-from rules.compiler import fact_message
+from rules.compiler import message_json
 from rules.engine import run_rules
 from tests.rules.fakes import book_from, signal
 
@@ -96,6 +98,8 @@ def test_a_rulesets_message_is_the_full_message_cut_to_its_keys(
     attrs: dict[str, float | str | bool], keys: frozenset[str]
 ) -> None:
     fact = Fact(kind="signal", name="cpu_user", attrs=attrs, certainty=0.7)
-    full = fact_message(fact, 3, "s")
-    base = {"sid", "fid", "kind", "name"}
-    assert fact_message(fact, 3, "s", keys) == {k: v for k, v in full.items() if k in base or k in keys}
+    every = frozenset(f"{t}_{name}" for t in "nsb" for name in attrs) | {"certainty"}
+    full = json.loads(message_json(fact, 3, "s", every))
+    base = {"sid", "id", "fid", "kind", "name"}
+    cut = json.loads(message_json(fact, 3, "s", keys))
+    assert cut == {k: v for k, v in full.items() if k in base or k in keys}

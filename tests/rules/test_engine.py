@@ -12,7 +12,7 @@ from durable import lang
 
 from models import Fact
 from rules.book import load_rulebook
-from rules.compiler import CHUNK, SUBJECT_LIMIT, encode_messages
+from rules.compiler import CHUNK, SUBJECT_LIMIT, message_json
 from rules.engine import prepare, run_rules, swallowed_error
 from tests.rules.fakes import KG, book_from, signal
 
@@ -224,9 +224,14 @@ def test_a_run_leaves_no_facts_behind_and_many_runs_stay_stable() -> None:
 
 def test_numbers_reach_durable_without_exponents() -> None:
     """durable's JSON parser crashes the process on ``1e-05``; the wrapper writes numbers out in full."""
-    assert encode_messages(
-        [{"a": 1e-05, "b": 1e20, "c": -0.0, "d": 3, "e": True, "f": "x", "g": float("nan")}]
-    ) == ('[{"a":0.00001,"b":100000000000000000000.0,"c":-0.0,"d":3,"e":true,"f":"x"}]')
+    fact = Fact.model_construct(
+        kind="signal",
+        name="x",
+        attrs={"a": 1e-05, "b": 1e20, "c": -0.0, "e": True, "g": float("nan")},
+        certainty=1.0,
+    )
+    text = message_json(fact, 1, "s", frozenset({"n_a", "n_b", "n_c", "b_e", "n_g"}))
+    assert text.endswith(',"n_a":0.00001,"n_b":100000000000000000000.0,"n_c":-0.0,"b_e":true}')
     book = book_from(CHAIN)
     facts = [signal("cpu_user", score=1e20, ratio=1e-05), signal("latency", ratio=2.0, score=5e-324)]
     assert run_rules(book, facts).causes == {"cpu_saturation": pytest.approx(0.72 + 0.5 * (1 - 0.72))}

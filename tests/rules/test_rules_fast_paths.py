@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models import Condition, Fact, NumTest
-from rules.compiler import encode_messages, fact_message, message_json, token
+from rules.compiler import attr_key, message_json, token
 from rules.conditions import evaluate, matches
 from rules.engine import run_rules
 from tests.rules.fakes import book_from, signal
@@ -37,13 +37,29 @@ def _refuse(name: str) -> float:
 
 
 @given(ATTRS, KEYS, NUMBERS.filter(lambda c: not math.isnan(c)), st.integers(0, 10**6), st.text(max_size=6))
-def test_message_json_is_the_encoded_message(
+def test_a_message_holds_its_subject_and_exactly_the_finite_attributes_read_under_their_typed_keys(
     attrs: dict[str, float | str | bool], keys: frozenset[str], certainty: float, fid: int, sid: str
 ) -> None:
     fact = Fact.model_construct(kind="signal", name="cpu_user", attrs=attrs, certainty=certainty)
-    text = message_json(fact, fid, sid, keys)
-    plain: list[dict[str, Any]] = json.loads(encode_messages([fact_message(fact, fid, sid, keys)]))
-    assert json.loads(text, parse_float=_no_exponent, parse_constant=_refuse) == {**plain[0], "id": fid}
+    decoded = json.loads(message_json(fact, fid, sid, keys), parse_float=_no_exponent, parse_constant=_refuse)
+    wanted: dict[str, Any] = {
+        "sid": sid,
+        "id": fid,
+        "fid": fid,
+        "kind": token("signal"),
+        "name": token("cpu_user"),
+    }
+    if "certainty" in keys and math.isfinite(certainty):
+        wanted["certainty"] = certainty
+    for name, value in attrs.items():
+        typed = attr_key(name, value)
+        if (
+            name != "certainty"
+            and typed in keys
+            and not (isinstance(value, float) and not math.isfinite(value))
+        ):
+            wanted[typed] = token(value) if isinstance(value, str) else value
+    assert decoded == wanted
 
 
 def test_message_json_writes_numbers_out_in_full_and_drops_what_durable_cannot_read() -> None:
