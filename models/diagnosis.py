@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.defaults import empty_list
 from models.facts import Fact
 from models.incident import TimeWindow
 from models.workload import Subject
@@ -37,7 +38,7 @@ class RuleFiring(_Model):
     conclusion_kind: Literal["cause", "fact"]
     premise: float
     certainty: float
-    facts: list[Evidence] = Field(default_factory=list)
+    facts: list[Evidence] = Field(default_factory=empty_list)
 
 
 class Remediation(_Model):
@@ -46,7 +47,8 @@ class Remediation(_Model):
     risk: Risk
     description: str = ""
     statements: list[str] = Field(
-        default_factory=list, description="SQL to consider for the blamed table or index; never executed"
+        default_factory=empty_list,
+        description="SQL to consider for the blamed table or index; never executed",
     )
 
 
@@ -56,12 +58,13 @@ class CauseFinding(_Model):
     certainty: float = Field(ge=0.0, le=1.0)
     score: float = Field(default=0.0, description="ranking score: certainty combined with graph coverage")
     coverage: float = Field(default=0.0, ge=0.0, le=1.0)
-    evidence: list[Evidence] = Field(default_factory=list)
-    rules: list[str] = Field(default_factory=list)
-    chain: list[RuleFiring] = Field(default_factory=list)
-    remediations: list[Remediation] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=empty_list)
+    rules: list[str] = Field(default_factory=empty_list)
+    chain: list[RuleFiring] = Field(default_factory=empty_list)
+    remediations: list[Remediation] = Field(default_factory=empty_list)
     subjects: list[Subject] = Field(
-        default_factory=list, description="the statements, tables and indexes blamed, with their numbers"
+        default_factory=empty_list,
+        description="the statements, tables and indexes blamed, with their numbers",
     )
     source: Literal["rules", "llm"] = "rules"
     window: TimeWindow | None = Field(
@@ -109,7 +112,7 @@ class SimilarIncident(_Model):
     record: int = Field(description="its history record number (`sleuth history show N`)")
     incident: str
     similarity: float = Field(ge=-1.0, le=1.0, description="cosine similarity of the two signatures")
-    causes: list[str] = Field(default_factory=list, description="the causes the DBA confirmed")
+    causes: list[str] = Field(default_factory=empty_list, description="the causes the DBA confirmed")
     note: str = ""
     recorded_at: float | None = None
 
@@ -140,14 +143,16 @@ class ConditionReport(_Model):
     group: ConditionGroup
     condition: str = Field(description="what the condition is about, e.g. `signal cpu_user`")
     passed: bool
-    tests: list[str] = Field(default_factory=list, description="every test with the value seen")
-    failed_tests: list[str] = Field(default_factory=list)
+    tests: list[str] = Field(default_factory=empty_list, description="every test with the value seen")
+    failed_tests: list[str] = Field(default_factory=empty_list)
     checks: list[CheckReport] = Field(
-        default_factory=list, description="the same tests as data, for renderers that show values in units"
+        default_factory=empty_list,
+        description="the same tests as data, for renderers that show values in units",
     )
     text: str = Field(default="", description="the nearest fact's own sentence")
     because: list[RuleReport] = Field(
-        default_factory=list, description="for a derived fact that did not hold: the rules that conclude it"
+        default_factory=empty_list,
+        description="for a derived fact that did not hold: the rules that conclude it",
     )
 
 
@@ -159,8 +164,8 @@ class RuleReport(_Model):
     pack: str = ""
     status: RuleStatus
     certainty: float = Field(description="the rule's own certainty factor")
-    conditions: list[ConditionReport] = Field(default_factory=list)
-    failed: list[str] = Field(default_factory=list, description="one phrase per condition that failed")
+    conditions: list[ConditionReport] = Field(default_factory=empty_list)
+    failed: list[str] = Field(default_factory=empty_list, description="one phrase per condition that failed")
 
 
 ConditionReport.model_rebuild()
@@ -170,7 +175,7 @@ class WhyNot(_Model):
     """Why a cause was not concluded: per rule, the conditions that failed with the values seen."""
 
     cause: str
-    rules: list[RuleReport] = Field(default_factory=list)
+    rules: list[RuleReport] = Field(default_factory=empty_list)
     summary: str = ""
 
 
@@ -193,19 +198,21 @@ class Diagnosis(_Model):
     incident: str
     title: str = ""
     path: DiagnosisPath
-    causes: list[CauseFinding] = Field(default_factory=list)
+    causes: list[CauseFinding] = Field(default_factory=empty_list)
     window: TimeWindow | None = None
     window_inferred: bool = False
     windows: list[TimeWindow] = Field(
-        default_factory=list, description="every abnormal segment the causes were measured on, earliest first"
+        default_factory=empty_list,
+        description="every abnormal segment the causes were measured on, earliest first",
     )
     health: HealthCheck | None = Field(default=None, description="the test behind a `healthy` answer")
-    signals: list[Fact] = Field(default_factory=list)
-    errors: list[str] = Field(default_factory=list)
+    signals: list[Fact] = Field(default_factory=empty_list)
+    errors: list[str] = Field(default_factory=empty_list)
     elapsed_ms: float = 0.0
-    trace: list[TraceEvent] = Field(default_factory=list)
-    labels: list[str] = Field(default_factory=list)
+    trace: list[TraceEvent] = Field(default_factory=empty_list)
+    labels: list[str] = Field(default_factory=empty_list)
     similar: list[SimilarIncident] = Field(
-        default_factory=list, description="confirmed past incidents most like this one, most similar first"
+        default_factory=empty_list,
+        description="confirmed past incidents most like this one, most similar first",
     )
     label_healthy: bool = False

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from models.defaults import empty_list
+
 _DURATION = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
 _SCALE = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
@@ -63,7 +65,8 @@ PlannerPolicy = Literal["never", "auto", "always"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when first validated: only ``sleuth watch`` reads a fleet; the settings build their own table.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class WatchTuning(_Strict):
@@ -106,7 +109,7 @@ class FleetServer(_Strict):
     dsn_env: str | None = Field(
         default=None, pattern=_ENV, description="the environment variable holding the DSN"
     )
-    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=list)
+    tags: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default_factory=empty_list)
     settings: WatchTuning = Field(default_factory=WatchTuning)
 
     @model_validator(mode="after")

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import SchemaValidator
 
+from models.defaults import empty_list
 from models.workload import StatementActivity, StatementPlan, TableInfo
 
 Engine = Literal["mysql", "mariadb", "postgres"]
@@ -69,7 +70,7 @@ class MetricSeries(_Strict):
     name: str = Field(min_length=1)
     unit: str = ""
     timestamps: list[float] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="seconds (unix epoch or relative), strictly increasing; omit to use the incident's timestamps",
     )
     values: list[float | None]
@@ -183,19 +184,25 @@ class Incident(_Strict):
         default=None,
         description="the clock shared by every series that gives no timestamps of its own (seconds, increasing)",
     )
-    metrics: list[MetricSeries] = Field(default_factory=list)
+    metrics: list[MetricSeries] = Field(default_factory=empty_list)
     window: TimeWindow | None = Field(default=None, description="the anomaly window, when known")
-    events: list[Event] = Field(default_factory=list)
-    top_sql: list[SqlDigest] = Field(default_factory=list)
-    lock_waits: list[LockWait] = Field(default_factory=list)
-    logs: list[LogExcerpt] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=empty_list)
+    top_sql: list[SqlDigest] = Field(default_factory=empty_list)
+    lock_waits: list[LockWait] = Field(default_factory=empty_list)
+    logs: list[LogExcerpt] = Field(default_factory=empty_list)
     settings: dict[str, str] = Field(default_factory=dict)
     statements: list[StatementActivity] = Field(
-        default_factory=list, description="per-statement load over the capture, interval by interval"
+        default_factory=empty_list, description="per-statement load over the capture, interval by interval"
     )
-    tables: list[TableInfo] = Field(default_factory=list, description="tables the heavy statements touch")
-    plans: list[StatementPlan] = Field(default_factory=list, description="EXPLAIN of the heavy statements")
-    labels: list[str] = Field(default_factory=list, description="true cause ids; used only by `sleuth eval`")
+    tables: list[TableInfo] = Field(
+        default_factory=empty_list, description="tables the heavy statements touch"
+    )
+    plans: list[StatementPlan] = Field(
+        default_factory=empty_list, description="EXPLAIN of the heavy statements"
+    )
+    labels: list[str] = Field(
+        default_factory=empty_list, description="true cause ids; used only by `sleuth eval`"
+    )
     label_healthy: bool = Field(
         default=False,
         description="labelled as holding no anomaly (then `labels` is empty); used only by `sleuth eval`",

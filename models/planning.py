@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models.defaults import empty_list
 from models.facts import Fact
 
 
@@ -15,7 +16,7 @@ class PlanStep(BaseModel):
     id: str = Field(pattern=r"^s[0-9]+$")
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
-    depends_on: list[str] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=empty_list)
 
 
 class Plan(BaseModel):
@@ -33,6 +34,6 @@ class ToolResult(BaseModel):
     ok: bool
     summary: str = ""
     data: dict[str, Any] = Field(default_factory=dict)
-    facts: list[Fact] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=empty_list)
     elapsed_ms: float = 0.0
     error: str | None = None

@@ -8,6 +8,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.defaults import empty_list
 from models.facts import Direction, Shape
 from models.incident import Engine
 
@@ -15,7 +16,8 @@ _ID = r"^[a-z][a-z0-9_]*$"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Built when first validated: a rule book comes from the compiled cache far more often than from YAML.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 NumOp = Literal["gt", "gte", "lt", "lte", "eq", "ne"]
@@ -115,9 +117,9 @@ class Condition(_Strict):
 
 
 class When(_Strict):
-    all: list[Condition] = Field(default_factory=list)
-    any: list[Condition] = Field(default_factory=list)
-    none: list[Condition] = Field(default_factory=list)
+    all: list[Condition] = Field(default_factory=empty_list)
+    any: list[Condition] = Field(default_factory=empty_list)
+    none: list[Condition] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _positive(self) -> When:
@@ -141,8 +143,8 @@ class RuleTest(_Strict):
     """An inline test: the incident file (relative to the rule file) and what must be concluded."""
 
     incident: str
-    expect: list[str] = Field(default_factory=list, description="causes that must be concluded")
-    expect_not: list[str] = Field(default_factory=list, description="causes that must not be concluded")
+    expect: list[str] = Field(default_factory=empty_list, description="causes that must be concluded")
+    expect_not: list[str] = Field(default_factory=empty_list, description="causes that must not be concluded")
     top: str | None = Field(default=None, description="the cause that must rank first")
 
 
@@ -150,18 +152,18 @@ class RuleSpec(_Strict):
     id: str = Field(pattern=_ID)
     title: str
     description: str = ""
-    engines: list[Engine] = Field(default_factory=list, description="empty means every engine")
+    engines: list[Engine] = Field(default_factory=empty_list, description="empty means every engine")
     when: When
     then: Then
     certainty: float = Field(gt=0.0, le=1.0, description="MYCIN certainty factor of the rule")
     salience: int = Field(default=0, description="higher fires first")
-    tests: list[RuleTest] = Field(default_factory=list)
+    tests: list[RuleTest] = Field(default_factory=empty_list)
 
 
 class RulePack(_Strict):
     pack: str = Field(pattern=_ID)
     description: str = ""
-    engines: list[Engine] = Field(default_factory=list)
+    engines: list[Engine] = Field(default_factory=empty_list)
     rules: list[RuleSpec]
 
 

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from models.defaults import empty_list
+
 SubjectKind = Literal["statement", "table", "index"]
 PlanSource = Literal["sample", "generic"]
 
@@ -58,11 +60,11 @@ class StatementSeries(_Strict):
     MySQL/MariaDB: the resource a statement takes from everyone else, in the engine's own unit.
     """
 
-    timestamps: list[float] = Field(default_factory=list)
-    calls: list[float] = Field(default_factory=list)
-    time_ms: list[float] = Field(default_factory=list)
-    rows: list[float] = Field(default_factory=list)
-    reads: list[float] = Field(default_factory=list)
+    timestamps: list[float] = Field(default_factory=empty_list)
+    calls: list[float] = Field(default_factory=empty_list)
+    time_ms: list[float] = Field(default_factory=empty_list)
+    rows: list[float] = Field(default_factory=empty_list)
+    reads: list[float] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _aligned(self) -> StatementSeries:
@@ -89,7 +91,9 @@ class IndexInfo(_Strict):
     """One index of a table: its definition, size and how often it was used."""
 
     name: str = Field(min_length=1)
-    columns: list[str] = Field(default_factory=list, description="key columns in order; expressions as text")
+    columns: list[str] = Field(
+        default_factory=empty_list, description="key columns in order; expressions as text"
+    )
     definition: str = ""
     unique: bool = False
     primary: bool = False
@@ -122,8 +126,8 @@ class TableInfo(_Strict):
     rows_updated_in_capture: int | None = Field(default=None, ge=0)
     rows_deleted_in_capture: int | None = Field(default=None, ge=0)
     rows_hot_updated_in_capture: int | None = Field(default=None, ge=0)
-    columns: list[str] = Field(default_factory=list)
-    indexes: list[IndexInfo] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=empty_list)
+    indexes: list[IndexInfo] = Field(default_factory=empty_list)
 
     @property
     def qualified(self) -> str:
@@ -152,7 +156,7 @@ class StatementPlan(_Strict):
     digest: str = Field(min_length=1)
     source: PlanSource
     total_cost: float | None = Field(default=None, ge=0)
-    nodes: list[PlanNode] = Field(default_factory=list)
+    nodes: list[PlanNode] = Field(default_factory=empty_list)
 
 
 class Subject(_Strict):
@@ -163,5 +167,5 @@ class Subject(_Strict):
     text: str = Field(default="", description="statement text (masked) or index definition")
     table: str | None = None
     index: str | None = None
-    columns: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=empty_list)
     values: dict[str, float | str | bool] = Field(default_factory=dict)

@@ -15,21 +15,21 @@ from sleuth._errors import UsageError
 from sleuth._options import NO_RULES, DiagnoseOptions, LlmMode
 from sleuth._service import Sleuth
 from sleuth._settings import Settings, SettingsError, config_file, load_settings, user_data_dir
-from sleuth._views import (
-    IncidentRef,
-    KgCause,
-    KgCheck,
-    KgMetric,
-    KgSymptom,
-    PackInfo,
-    RuleInfo,
-    RulesState,
-    RuleTestOutcome,
-)
 
 if TYPE_CHECKING:
     from knowledge_graph import EXPORT_FORMATS as GRAPH_FORMATS
     from planner.observer import ModelCallKind, PlannerObserver, StepState
+    from sleuth._views import (
+        IncidentRef,
+        KgCause,
+        KgCheck,
+        KgMetric,
+        KgSymptom,
+        PackInfo,
+        RuleInfo,
+        RulesState,
+        RuleTestOutcome,
+    )
     from sleuth.history import HistoryEntry, HistoryError
     from sources.errors import IncidentError
     from sources.evalsets import EvalSetOptions
@@ -43,6 +43,16 @@ _LAZY = {
     "ModelCallKind": "planner.observer",
     "PlannerObserver": "planner.observer",
     "StepState": "planner.observer",
+    # plain views of rules, the graph and incident folders, for entry points: a batch makes none
+    "IncidentRef": "sleuth._views",
+    "KgCause": "sleuth._views",
+    "KgCheck": "sleuth._views",
+    "KgMetric": "sleuth._views",
+    "KgSymptom": "sleuth._views",
+    "PackInfo": "sleuth._views",
+    "RuleInfo": "sleuth._views",
+    "RulesState": "sleuth._views",
+    "RuleTestOutcome": "sleuth._views",
 }
 
 _RENAMED = {"GRAPH_FORMATS": "EXPORT_FORMATS"}

@@ -59,10 +59,20 @@ def _code_digest() -> bytes:
     import pydantic
 
     h = hashlib.sha256(f"{sys.version}|{pydantic.VERSION}|{numpy.__version__}|{_version()}".encode())
-    for path in [Path(__file__).resolve(), *(p for c in _CODE for p in sorted((_ROOT / c).rglob("*.py")))]:
-        stat = path.stat()
+    for path in [str(Path(__file__).resolve()), *(p for c in _CODE for p in _sources(_ROOT / c))]:
+        stat = os.stat(path)
         h.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return h.digest()
+
+
+def _sources(package: Path) -> list[str]:
+    """The package's Python files, sorted; ``os.walk`` rather than ``Path.rglob``, which takes a
+    few times as long, and every start asks."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(package):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+        found.extend(os.path.join(folder, f) for f in files if f.endswith(".py"))
+    return sorted(found)
 
 
 def _version() -> str:

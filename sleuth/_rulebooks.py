@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sleuth._errors import UsageError
 from sleuth._options import NO_RULES
-from sleuth._views import PackInfo, RuleInfo, RulesState
 
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
     from rules import RuleBook
+    from sleuth._views import RulesState
 
 Selection = tuple[str, ...] | None
 
@@ -31,7 +32,11 @@ class RuleBooks:
         self._configured = list(configured)
         self._lock = threading.RLock()
         self._books: dict[tuple[str, ...], RuleBook] = {}
-        self._state = RulesState(packs=())
+        # The configured book in force and its generation, described when first asked for: a batch
+        # never asks, and the views cost more to build than to leave unbuilt.
+        self._in_force: RuleBook | None = None
+        self._generation = 0
+        self._state: RulesState | None = None
 
     def sources(self, rules: Selection = None) -> list[Path]:
         """The files or directories a selection reads (the shipped packs when nothing is configured)."""
@@ -60,7 +65,7 @@ class RuleBooks:
                 book = self._load(rules)
                 self._books[key] = book
                 if rules is None:
-                    self._state = describe(book, self._state.generation + 1)
+                    self._put_in_force(book)
             return book
 
     def reload(self) -> RulesState:
@@ -72,12 +77,12 @@ class RuleBooks:
             try:
                 book = load_rulebook(self.sources(), graph=self._graph())
             except RuleLoadError as exc:
-                self._state = RulesState(self._state.packs, tuple(exc.lines), self._state.generation)
+                self._state = replace(self._current(), errors=tuple(exc.lines))
                 return self._state
             prepare(book)
             self._books[()] = book
-            self._state = describe(book, self._state.generation + 1)
-            return self._state
+            self._put_in_force(book)
+            return self._current()
 
     def describe(self, rules: Selection = None) -> RulesState:
         """The rules of a selection as plain views (loading them if needed)."""
@@ -90,8 +95,21 @@ class RuleBooks:
                 try:
                     self.get()
                 except UsageError as exc:
-                    self._state = RulesState((), tuple(str(exc).splitlines()), self._state.generation)
-            return self._state
+                    self._state = replace(self._current(), packs=(), errors=tuple(str(exc).splitlines()))
+            return self._current()
+
+    def _put_in_force(self, book: RuleBook) -> None:
+        self._in_force = book
+        self._generation += 1
+        self._state = None
+
+    def _current(self) -> RulesState:
+        if self._state is None:
+            from sleuth._views import RulesState
+
+            in_force = self._in_force
+            self._state = RulesState(packs=()) if in_force is None else describe(in_force, self._generation)
+        return self._state
 
     def _load(self, rules: Selection) -> RuleBook:
         from rules import RuleBook, RuleLoadError
@@ -109,6 +127,8 @@ class RuleBooks:
 
 
 def describe(book: RuleBook, generation: int) -> RulesState:
+    from sleuth._views import PackInfo, RuleInfo, RulesState
+
     packs: list[PackInfo] = []
     for loaded in book.packs:
         rules: list[RuleInfo] = []

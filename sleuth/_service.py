@@ -28,7 +28,6 @@ from sleuth._errors import UsageError
 from sleuth._options import DiagnoseOptions
 from sleuth._rulebooks import RuleBooks
 from sleuth._settings import Settings, load_settings
-from sleuth._views import IncidentRef, KgCause, KgCheck, KgMetric, KgSymptom, RuleTestOutcome
 
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
@@ -42,6 +41,7 @@ if TYPE_CHECKING:
     from rules import Problem, RuleBook
     from rules.evaluation import EvalReport
     from rules.learn import LearnedPack
+    from sleuth._views import IncidentRef, KgCause, RuleTestOutcome
     from sleuth.history import History, HistoryEntry, VerdictKind
     from sleuth.history.loo import LearningEval, Part
     from sleuth.notify import Notifier
@@ -538,6 +538,7 @@ class Sleuth:
         """
         from rules import diagnose_with_rules
         from rules.ruletest import run_inline_tests
+        from sleuth._views import RuleTestOutcome
 
         book = self.book(tuple(str(p) for p in paths) if paths is not None else None)
         graph = self.graph
@@ -573,6 +574,8 @@ class Sleuth:
 
     def kg_causes(self) -> list[KgCause]:
         """Every cause with its symptoms (and the metrics showing them), checks and remediations."""
+        from sleuth._views import KgCause, KgCheck, KgMetric, KgSymptom
+
         graph = self.graph
         causes: list[KgCause] = []
         for cause in graph.cause_ids():

@@ -30,6 +30,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from models.defaults import empty_list
 from models.fleet import WatchTuning
 from planner.config import PlannerConfig
 
@@ -76,12 +77,12 @@ class WatchSettings(WatchTuning):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     notify: list[SecretStr] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Apprise URLs (slack://..., mailto://..., json://...); they carry tokens, so prefer "
         "$SLEUTH_WATCH__NOTIFY='[\"slack://...\"]'",
     )
     hook: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="a command run per notification, as argv (never through a shell); the event is on "
         "its stdin as JSON and in SLEUTH_EVENT_* variables",
     )
@@ -111,10 +112,10 @@ class Settings(BaseSettings):
         description='TUI key remapping: binding id = "keys" (e.g. "sleuth.quit" = "ctrl+q")',
     )
     rules: list[Path] = Field(
-        default_factory=list, description="rule files or directories; empty means the shipped packs"
+        default_factory=empty_list, description="rule files or directories; empty means the shipped packs"
     )
     graph: list[Path] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="knowledge-graph YAML files or directories; empty means the shipped graph",
     )
     max_file_mb: float = Field(default=64.0, gt=0, description="largest incident file read, in MB")

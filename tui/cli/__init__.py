@@ -9,12 +9,13 @@ its commands; a handler returns the exit code (``tui.cli.common``).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tui.cli.common import INTERRUPTED, OK, USAGE
+from tui.cli.common import INTERRUPTED, OK, USAGE, starting
 
 COMMANDS: dict[str, str] = {
     "schema": "tui.cli.incidents",
@@ -57,11 +58,27 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code.
+
+    What start-up loads is frozen out of the collector's reach (``common.starting``). Run with
+    the process's own command line (``argv`` None) it stays frozen until the process exits, whose
+    last collection then does not walk it again; a caller that passes ``argv`` (a test, a script
+    running commands in turn) gets its collector back as it was.
+    """
     # numpy's OpenBLAS starts a spinning thread per CPU when it loads (~50 ms of CPU, more than a
     # diagnosis); sleuth's arrays are too small to share out, and batch jobs are processes already.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(argv[0] if argv else None)
+    thawed = gc.get_freeze_count() == 0
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    finally:
+        if thawed and argv is not None:
+            gc.unfreeze()
+
+
+def _run(argv: list[str]) -> int:
+    with starting():
+        parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:

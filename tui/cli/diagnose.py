@@ -30,6 +30,7 @@ from tui.cli.common import (
     recording,
     service,
     signal_exit_code,
+    starting,
     status,
     stop_signals,
 )
@@ -98,9 +99,10 @@ def register(sub: Any) -> None:
 def _diagnose(args: argparse.Namespace) -> int:
     from sleuth import UsageError
 
-    app = service(args)
-    options = diagnose_options(args)
-    app.check(options)
+    with starting():
+        app = service(args)
+        options = diagnose_options(args)
+        app.check(options)
     if not args.paths:
         args.dsn = resolve_dsn(app, args.dsn)  # $SLEUTH_DSN: the password stays out of `ps`
     if not args.paths and not args.dsn:
