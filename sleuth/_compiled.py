@@ -27,8 +27,6 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import platformdirs
-
 if TYPE_CHECKING:
     from knowledge_graph import KnowledgeGraph
     from rules import RuleBook
@@ -45,12 +43,6 @@ KEEP = 8
 # The packages whose code turns graph and rule files into what is cached (and this module).
 _CODE = ("models", "knowledge_graph", "rules", "sources")
 _ROOT = Path(__file__).resolve().parent.parent
-
-
-def cache_dir() -> Path:
-    """Where entries live: ``$SLEUTH_CACHE_DIR``, else the user's cache directory (platformdirs)."""
-    env = os.environ.get("SLEUTH_CACHE_DIR")
-    return Path(env) if env else platformdirs.user_cache_path("sleuth") / "compiled"
 
 
 @functools.cache
@@ -101,11 +93,12 @@ def _digest(kind: str, files: Iterable[Path]) -> str | None:
     return f"{kind}-{h.hexdigest()[:32]}.pickle"
 
 
-def _cached(name: str | None, load: Callable[[], T], valid: Callable[[Any], bool]) -> T:
-    """The entry ``name`` if it unpickles to something ``valid``, else ``load()``, written for next time."""
+def _cached(folder: Path, name: str | None, load: Callable[[], T], valid: Callable[[Any], bool]) -> T:
+    """The entry ``name`` in ``folder`` if it unpickles to something ``valid``, else ``load()``,
+    written for next time."""
     if name is None:
         return load()
-    path = cache_dir() / name
+    path = folder / name
     with contextlib.suppress(Exception):  # unreadable, truncated or from other code: load again
         with path.open("rb") as fh:
             found = pickle.load(fh)
@@ -144,13 +137,15 @@ def _prune(written: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def load_graph(paths: Sequence[Path]) -> KnowledgeGraph:
-    """The graph of ``paths`` (the shipped one when empty); ``GraphLoadError`` as ``load_graph`` raises."""
+def load_graph(paths: Sequence[Path], folder: Path) -> KnowledgeGraph:
+    """The graph of ``paths`` (the shipped one when empty), kept in ``folder``; ``GraphLoadError`` as
+    ``load_graph`` raises."""
     from knowledge_graph import KnowledgeGraph, graph_files, load_default_graph
     from knowledge_graph import load_graph as parse
 
     files = graph_files(paths or None)
     graph: KnowledgeGraph = _cached(
+        folder,
         _digest("graph", files),
         (lambda: parse(paths)) if paths else load_default_graph,
         lambda found: isinstance(found, KnowledgeGraph),
@@ -159,8 +154,9 @@ def load_graph(paths: Sequence[Path]) -> KnowledgeGraph:
     return graph
 
 
-def load_rulebook(sources: Sequence[Path], graph: KnowledgeGraph) -> RuleBook:
-    """The rule book of ``sources`` checked against ``graph``; ``RuleLoadError`` as ``load_rulebook``.
+def load_rulebook(sources: Sequence[Path], graph: KnowledgeGraph, folder: Path) -> RuleBook:
+    """The rule book of ``sources`` checked against ``graph``, kept in ``folder``; ``RuleLoadError`` as
+    ``load_rulebook``.
 
     Cached only with a graph that came from files (``load_graph`` here), since the
     lint's findings depend on the graph too.
@@ -175,6 +171,7 @@ def load_rulebook(sources: Sequence[Path], graph: KnowledgeGraph) -> RuleBook:
     if graph_files is not None and all(p.exists() for p in sources):
         name = _digest("rules", [*graph_files, *rule_files(sources)])
     packs: tuple[LoadedPack, ...] = _cached(
+        folder,
         name,
         lambda: parse(sources, graph=graph).packs,
         lambda found: isinstance(found, tuple) and all(isinstance(p, LoadedPack) for p in found),

@@ -27,9 +27,10 @@ Selection = tuple[str, ...] | None
 
 
 class RuleBooks:
-    def __init__(self, graph: Callable[[], KnowledgeGraph], configured: Sequence[Path]) -> None:
+    def __init__(self, graph: Callable[[], KnowledgeGraph], configured: Sequence[Path], cache: Path) -> None:
         self._graph = graph
         self._configured = list(configured)
+        self._cache = cache
         self._lock = threading.RLock()
         self._books: dict[tuple[str, ...], RuleBook] = {}
         # The configured book in force and its generation, described when first asked for: a batch
@@ -119,7 +120,7 @@ class RuleBooks:
         if rules == (NO_RULES,):
             return RuleBook.empty()
         try:
-            book = load_rulebook(self.sources(rules), self._graph())
+            book = load_rulebook(self.sources(rules), self._graph(), self._cache)
         except RuleLoadError as exc:
             raise UsageError("\n".join(exc.lines)) from None
         prepare(book)  # compiled once here, so no diagnosis's elapsed time carries it

@@ -68,7 +68,7 @@ class Sleuth:
         self._lock = threading.RLock()
         self._graph: KnowledgeGraph | None = None
         self._history: History | None = None
-        self.rules = RuleBooks(lambda: self.graph, self.settings.rules)
+        self.rules = RuleBooks(lambda: self.graph, self.settings.rules, self.settings.compiled_dir)
 
     # -- what is loaded once ----------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ class Sleuth:
                 from sleuth._compiled import load_graph
 
                 try:
-                    self._graph = load_graph(self.settings.graph)
+                    self._graph = load_graph(self.settings.graph, self.settings.compiled_dir)
                 except GraphLoadError as exc:
                     raise UsageError("\n".join(str(p) for p in exc.problems)) from None
             return self._graph

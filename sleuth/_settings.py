@@ -50,6 +50,10 @@ def user_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def user_cache_dir() -> Path:
+    return platformdirs.user_cache_path(APP_NAME)
+
+
 def default_config_file() -> Path:
     return user_config_dir() / "config.toml"
 
@@ -119,6 +123,11 @@ class Settings(BaseSettings):
         description="knowledge-graph YAML files or directories; empty means the shipped graph",
     )
     max_file_mb: float = Field(default=64.0, gt=0, description="largest incident file read, in MB")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="where the graph and rule books, once parsed and checked, are kept for the next run "
+        "(default: compiled/ in the user cache directory)",
+    )
     dsn: SecretStr | None = Field(
         default=None, description="live server to collect from (prefer $SLEUTH_DSN)"
     )
@@ -149,6 +158,10 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def compiled_dir(self) -> Path:
+        return self.cache_dir or user_cache_dir() / "compiled"
 
 
 # The file's table for the next ``Settings`` built, keyed by class; set and cleared by ``load_settings``

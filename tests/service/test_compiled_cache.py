@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sleuth import DiagnoseOptions, Settings, Sleuth, UsageError
+from sleuth import DiagnoseOptions, Settings, Sleuth, UsageError, load_settings
 from sleuth._compiled import KEEP
 from tests.service.tiny import PACK, TINY_GRAPH, incident
 
@@ -111,3 +111,18 @@ def test_a_device_named_as_rules_is_refused_without_being_read(cache: Path, tmp_
     with pytest.raises(UsageError, match="not a regular file"):
         app.book()
     assert entries(cache) == ["graph"]
+
+
+def test_the_configured_folder_holds_the_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLEUTH_CACHE_DIR", raising=False)
+    folder = tmp_path / "configured"
+    settings = load_settings(write_config(tmp_path, f'cache_dir = "{folder}"\ngraph = ["{TINY_GRAPH}"]\n'))
+    app = Sleuth(settings.model_copy(update={"rules": [pack(tmp_path)]}))
+    assert app.diagnose(incident("cpu", 60.0), NEVER).causes[0].cause == "c_cpu"
+    assert entries(folder) == ["graph", "rules"]
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
