@@ -39,7 +39,8 @@ RISK_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when first validated: a diagnosis reads the graph from the compiled cache, not from YAML.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class AliasSpec(_Spec):
