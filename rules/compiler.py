@@ -36,6 +36,9 @@ PRI_BASE = 1000
 SINK_NEVER = "__sleuth_never__"
 
 Action = Callable[[Any], None]
+# Per rule name, its durable definition without the action (``rule_definitions``).
+Definitions = dict[str, dict[str, Any]]
+SINK = "__sink__"
 Subject = tuple[str, str]
 
 
@@ -324,34 +327,55 @@ def _ruleset(name: str, group: list[CompiledRule]) -> CompiledRuleset:
     )
 
 
-def definition(ruleset: CompiledRuleset, action_for: Callable[[CompiledRule], Action]) -> dict[str, Any]:
-    """The durable_rules definition dict, ready for ``Host.register_rulesets``.
+def rule_definitions(ruleset: CompiledRuleset) -> Definitions:
+    """Each rule's durable_rules definition without its action, by the name durable reports it under.
 
-    The DSL objects keep module-global stacks, so callers must hold the engine lock.
+    It depends on neither the ruleset's name nor the actions, so a pack's are
+    written once, when the pack is read (``pack_definitions``), and kept with it
+    in the compiled cache: building durable's expression objects costs more than
+    durable's own parse of the result. The DSL touches durable's global stacks
+    only inside its ``with`` blocks, which sleuth never opens.
     """
-    rules: dict[str, Any] = {}
-    for compiled in ruleset.rules:
-        rules[compiled.name] = _when_all(compiled, action_for(compiled)).define()
-    sink = lang.when_all(lang.c.f0 << +lang.m.kind, lang.c.f1 << (lang.m.kind == SINK_NEVER))
-    sink.func = [_ignore]
-    rules["__sink__"] = sink.define()
-    return rules
+    written: Definitions = {compiled.name: _when_all(compiled).define() for compiled in ruleset.rules}
+    written[SINK] = lang.when_all(
+        lang.c.f0 << +lang.m.kind, lang.c.f1 << (lang.m.kind == SINK_NEVER)
+    ).define()
+    return written
+
+
+def pack_definitions(rules: Sequence[RuleSpec]) -> tuple[Definitions, ...]:
+    """``rule_definitions`` of each ruleset ``plan_rulesets`` splits ``rules`` into, in its order."""
+    return tuple(rule_definitions(ruleset) for ruleset in plan_rulesets("", rules))
+
+
+def definition(
+    ruleset: CompiledRuleset, action_for: Callable[[CompiledRule], Action], written: Definitions | None = None
+) -> dict[str, Any]:
+    """The durable_rules definition dict, ready for ``Host.register_rulesets``: ``written`` (by
+    default ``rule_definitions(ruleset)``) with each rule's action.
+
+    durable removes each rule's action before parsing the definition, so every
+    rule is a copy and ``written`` can be used again.
+    """
+    named = ruleset.named
+    return {
+        name: {**rule, "run": _ignore if name == SINK else action_for(named[name])}
+        for name, rule in (rule_definitions(ruleset) if written is None else written).items()
+    }
 
 
 def _ignore(_closure: Any) -> None:
     """Never runs: the sink's second fact never exists; it only marks every fact as handled."""
 
 
-def _when_all(compiled: CompiledRule, action: Action) -> Any:
+def _when_all(compiled: CompiledRule) -> Any:
     spec = compiled.rule
     parts: list[Any] = []
     for b in compiled.bindings:
         parts.append(getattr(lang.c, b.alias) << _expression(compiled.condition(b)))
     parts.extend(lang.none(_expression(cond)) for cond in spec.when.none)
     parts.append(lang.pri(max(1, PRI_BASE - spec.salience)))
-    rule = lang.when_all(*parts)
-    rule.func = [action]
-    return rule
+    return lang.when_all(*parts)
 
 
 def _expression(cond: Condition) -> Any:

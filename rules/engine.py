@@ -41,6 +41,7 @@ from rules.book import RuleBook
 from rules.compiler import (
     CompiledRule,
     CompiledRuleset,
+    Definitions,
     Subject,
     definition,
     plan_rulesets,
@@ -237,17 +238,21 @@ def _rulesets_for(book: RuleBook) -> list[CompiledRuleset]:
     if cached is not None:
         return cached
     host = _host_instance()
-    planned: list[CompiledRuleset] = []
+    planned: list[tuple[CompiledRuleset, Definitions | None]] = []
     for loaded in book.packs:
         rules = [
             r for r in loaded.pack.rules if book.has_rule(r.id) and book.pack_of(r.id) == loaded.pack.pack
         ]
         if rules:
-            planned.extend(plan_rulesets(f"sleuth_{loaded.pack.pack}_v{book.version}", rules))
-    for ruleset in planned:
-        host.register_rulesets({ruleset.name: definition(ruleset, _action)})
-    _compiled[book] = planned
-    return planned
+            rulesets = plan_rulesets(f"sleuth_{loaded.pack.pack}_v{book.version}", rules)
+            # The pack's own definitions are of all its rules: of no use when another pack defined one first.
+            written = loaded.definitions if len(rules) == len(loaded.pack.rules) else (None,) * len(rulesets)
+            planned.extend(zip(rulesets, written, strict=True))
+    for ruleset, definitions in planned:
+        host.register_rulesets({ruleset.name: definition(ruleset, _action, definitions)})
+    compiled = [ruleset for ruleset, _ in planned]
+    _compiled[book] = compiled
+    return compiled
 
 
 def _targets_for(book: RuleBook, engine: str | None, disabled: frozenset[str]) -> _Targets:

@@ -7,24 +7,30 @@ each error where it was written, under the id of the rule it is in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from models import NO_SUBJECT, Problem, RulePack
+from rules.compiler import Definitions, pack_definitions
 from rules.problems import RuleLoadError
 from sources.yamlfile import YamlFile, YamlPath, parse_yaml, read_yaml
 
 
 @dataclass(frozen=True)
 class LoadedPack:
-    """A validated pack and the file it came from, which lint needs to point at its parts."""
+    """A validated pack and the file it came from, which lint needs to point at its parts.
+
+    ``definitions`` are its rulesets' durable definitions (``rules.compiler.pack_definitions``),
+    written here so that the compiled cache keeps them with the pack.
+    """
 
     path: Path
     pack: RulePack
     source: YamlFile
+    definitions: tuple[Definitions, ...] = field(compare=False, repr=False)
 
 
 def read_pack(path: Path) -> LoadedPack:
@@ -52,7 +58,7 @@ def _validated(source: YamlFile, path: Path) -> LoadedPack:
         problems.extend(source.validation_problems(exc, subject=lambda path: _rule_of(data, path)))
     if problems:
         raise RuleLoadError(problems)
-    return LoadedPack(path, pack, source)
+    return LoadedPack(path, pack, source, pack_definitions(pack.rules))
 
 
 def rule_label(data: Any, index: int) -> str:
