@@ -139,32 +139,6 @@ def attr_key(field: str, like: float | str | bool) -> str:
     return f"s_{field}" if isinstance(like, str) else f"n_{field}"
 
 
-@functools.lru_cache(maxsize=1024)
-def _reads(keys: frozenset[str]) -> tuple[str, ...]:
-    """The attribute names behind a ruleset's typed message keys (``certainty`` is the fact's own)."""
-    return tuple(sorted({typed[2:] for typed in keys if typed[1:2] == "_"}))
-
-
-@functools.lru_cache(maxsize=1024)
-def _typed_reads(keys: frozenset[str]) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
-    """Per attribute read, its message key as a number, a text and a flag (``attr_key``), each
-    only if ``keys`` holds it; the fact's own ``certainty`` is never an attribute's."""
-    found: list[tuple[str, str | None, str | None, str | None]] = []
-    for name in _reads(keys):
-        if name == "certainty":
-            continue
-        number, text, flag = attr_key(name, 0.0), attr_key(name, ""), attr_key(name, True)
-        found.append(
-            (
-                name,
-                number if number in keys else None,
-                text if text in keys else None,
-                flag if flag in keys else None,
-            )
-        )
-    return tuple(found)
-
-
 def awkward_number(value: Any) -> bool:
     """A float whose ``repr`` uses an exponent (or is not finite), which durable cannot parse."""
     if not isinstance(value, float):
@@ -256,13 +230,17 @@ def _subject_json(kind: str, name: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _typed_json_reads(keys: frozenset[str]) -> tuple[tuple[str, str | None, str | None, str | None], ...]:
-    """``_typed_reads(keys)`` with each typed key written as the JSON that precedes its value."""
+    """Per attribute ``keys`` reads, the JSON before its value as a number, a text and a flag
+    (``attr_key``), each only if ``keys`` holds that typed key; ``certainty`` is the fact's own,
+    never an attribute's."""
 
-    def prefix(typed: str | None) -> str | None:
-        return None if typed is None else f",{json.dumps(typed, ensure_ascii=False)}:"
+    def prefix(typed: str) -> str | None:
+        return f",{json.dumps(typed, ensure_ascii=False)}:" if typed in keys else None
 
+    names = sorted({typed[2:] for typed in keys if typed[1:2] == "_"} - {"certainty"})
     return tuple(
-        (name, prefix(number), prefix(text), prefix(flag)) for name, number, text, flag in _typed_reads(keys)
+        (name, prefix(attr_key(name, 0.0)), prefix(attr_key(name, "")), prefix(attr_key(name, True)))
+        for name in names
     )
 
 
