@@ -38,10 +38,24 @@ if TYPE_CHECKING:
 MAX_DEPTH = 4
 
 
-def evidence(fact: Fact) -> Evidence:
-    values: dict[str, float | str | bool] = dict(fact.attrs)
+def evidence(fact: Fact, tested: frozenset[str] = frozenset()) -> Evidence:
+    """The fact as a conclusion quotes it, an observation's tested attributes first: what the rule
+    read says why, and a server's settings are hundreds (the rest still name the statement, the
+    table and the fix)."""
+    attrs = fact.attrs
+    values: dict[str, float | str | bool] = (
+        {k: attrs[k] for k in attrs if k in tested} if fact.kind == "observation" and tested else {}
+    )
+    values.update(attrs)
     values["certainty"] = round(fact.certainty, 4)
     return Evidence(kind=fact.kind, name=fact.name, values=values, text=fact.text, source=fact.source)
+
+
+def _tested(rule: RuleSpec, observation: str) -> frozenset[str]:
+    """The attributes of ``observation`` that ``rule``'s conditions test."""
+    return frozenset(
+        key for _, _, cond in conditions(rule) if cond.observation == observation for key in cond.where
+    )
 
 
 def how(cause: str, result: EngineResult, book: RuleBook) -> list[RuleFiring]:
@@ -216,5 +230,5 @@ def _step(firing: Firing, book: RuleBook) -> RuleFiring:
         conclusion_kind="cause" if then.cause is not None else "fact",
         premise=round(firing.premise, 4),
         certainty=round(firing.certainty, 4),
-        facts=[evidence(f) for f in firing.facts],
+        facts=[evidence(f, _tested(firing.rule, f.name)) for f in firing.facts],
     )

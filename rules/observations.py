@@ -255,11 +255,16 @@ def settings_fact(settings: dict[str, str], signals: Sequence[Fact] = ()) -> Fac
         number = parse_setting(value)
         if number is not None:
             attrs[re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")] = number
+    count = len(attrs)
     limit = attrs.get("max_connections")
     peak = next((f.attrs.get("peak") for f in signals if f.name == "open_connections"), None)
     if isinstance(limit, float) and limit > 0 and isinstance(peak, float):
         attrs["connections_used_share"] = round(peak / limit, 4)
-    text = "settings: " + ", ".join(f"{k}={v:g}" for k, v in attrs.items() if isinstance(v, float))
+    # Hundreds of settings are no sentence: the text counts them; the attributes hold each.
+    text = f"{count} numeric settings"
+    share = attrs.get("connections_used_share")
+    if isinstance(share, float):
+        text += f"; peak connections at {share:.0%} of max_connections"
     return Fact(kind="observation", name="settings", attrs=attrs, source=SOURCE, text=text)
 
 

@@ -39,7 +39,13 @@ def lock(app: Sleuth) -> Diagnosis:
 
 
 LOCK_WAITS = (
-    "observation lock_waits: count=6, sessions_waiting=6, blockers=1, max_wait_s=35 s, total_wait_s=195 s, "
+    "observation lock_waits: max_wait_s=35 s, blockers_idle_in_transaction=1, count=6, sessions_waiting=6, "
+    "blockers=1, total_wait_s=195 s, top_blocker_share=100%, objects=1 — 6 lock waits, longest 35 s, "
+    "behind 1 blocking session(s), 1 idle in transaction"
+)
+# The same lock waits as another rule quotes them: what it tested first.
+LOCK_QUEUE = (
+    "observation lock_waits: count=6, sessions_waiting=6, max_wait_s=35 s, blockers=1, total_wait_s=195 s, "
     "blockers_idle_in_transaction=1, top_blocker_share=100%, objects=1 — 6 lock waits, longest 35 s, "
     "behind 1 blocking session(s), 1 idle in transaction"
 )
@@ -74,7 +80,7 @@ def test_how_names_units_and_local_time(app: Sleuth, lock: Diagnosis, cet: None)
     )
     assert lines[second + 1 : second + 6] == [
         "  evidence:",
-        f"    {LOCK_WAITS}",
+        f"    {LOCK_QUEUE}",
         f"    {QUEUE}",
         "  how:",
         "    rule pg_lock_queue_named [postgres] on lock_waits, lock_waits_current ⇒ cause lock_contention "

@@ -5,7 +5,8 @@ from __future__ import annotations
 from models import CheckReport, Fact
 from rules import diagnose_with_rules
 from rules.engine import run_rules
-from rules.explain import why_not, why_not_from
+from rules.explain import how, why_not, why_not_from
+from rules.observations import settings_fact
 from sleuth.render import why_not_text
 from tests.rules.fakes import KG, book_from, incident
 from tests.rules.test_engine import CHAIN
@@ -54,3 +55,30 @@ def test_why_not_says_when_conditions_hold_without_strength() -> None:
     assert cpu_hot.failed == [
         "every condition holds, but with no strength (premise 0: a matched fact has confidence 0)"
     ]
+
+
+SETTINGS_RULE = """
+pack: limits
+rules:
+  - id: near_limit
+    title: Connections near the limit
+    when:
+      all:
+        - observation: settings
+          where: {connections_used_share: {gte: 0.9}}
+    then: {cause: workload_spike}
+    certainty: 0.9
+"""
+
+
+def test_a_conclusion_quotes_the_settings_its_rule_read_first() -> None:
+    book = book_from(SETTINGS_RULE)
+    peak = Fact(kind="signal", name="open_connections", attrs={"peak": 950.0})
+    server = {"max_connections": "1000", "timezone": "UTC"} | {f"setting_{i}": "1" for i in range(40)}
+    settings = settings_fact(server, [peak])
+    assert settings is not None
+    (step,) = how("workload_spike", run_rules(book, [settings]), book)
+    (quoted,) = step.facts
+    assert list(quoted.values)[:2] == ["connections_used_share", "max_connections"]
+    assert quoted.values == settings.attrs | {"certainty": 1.0}
+    assert quoted.text == "41 numeric settings; peak connections at 95% of max_connections"
