@@ -142,15 +142,18 @@ def fit_scalings(values: Matrix) -> tuple[Scaling, Scaling]:
 
 
 def _only_climbs(block: Matrix) -> NDArray[np.bool_]:
-    """Rows that never fall and do rise: a running total or a high-water mark (a maximum so far).
+    """Rows that never fall and rise more than once: a running total or a high-water mark (a maximum
+    so far).
 
     Either climbs whatever happens, so where it steps up says nothing about
     where the anomaly is; a real anomaly moves the rates and gauges beside it.
+    One rise and no fall is a level shift, the shape of an anomaly that lasts
+    to the end of the capture (three sessions busy from then on).
     """
     with np.errstate(invalid="ignore"):
         steps = np.diff(block, axis=1)
     falls: NDArray[np.bool_] = np.any(steps < 0, axis=1)
-    rises: NDArray[np.bool_] = np.any(steps > 0, axis=1)
+    rises: NDArray[np.bool_] = np.count_nonzero(steps > 0, axis=1) > 1
     return np.logical_and(rises, np.logical_not(falls))
 
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from knowledge_graph import KnowledgeGraph, load_default_graph
-from rules import diagnose_with_rules
+from rules import diagnose_with_rules, window
 from rules.book import RuleBook, load_rulebook
 from rules.materiality import DIRECTION_REL, material, service_rows
+from rules.segmentation import fit_scalings
 from sources.evalsets import healthy_slices
 from tests.rules.signal_support import dbsherlock_case
 
@@ -85,3 +86,30 @@ def test_a_neighbours_process_taking_the_processors_is_an_incident(
     d = diagnose_with_rules(dbsherlock_case("cpu_saturation-01"), book, kg, infer_window=True)
     assert d.health is not None and not d.health.healthy and d.health.material is True
     assert d.path == "rules" and d.causes[0].cause == "cpu_saturation"
+
+
+def test_sessions_busy_from_the_onset_to_the_end_of_a_capture_are_moves() -> None:
+    """Three compute-bound sessions from the eighth sample to the end: the session counts step once
+    and stay, exactly (a count has no noise), beside a noisy statement time."""
+    rng = np.random.default_rng(7)
+    step = np.r_[np.zeros(7), np.full(11, 3.0)]
+    values = np.array(
+        [
+            step,  # active sessions
+            step,  # active on CPU
+            step + 2.0,  # connections
+            np.r_[rng.normal(10.0, 0.5, 7), rng.normal(2900.0, 150.0, 11)],  # statement time
+            rng.normal(100.0, 5.0, 18),  # commits
+        ]
+    )
+    found = window.search(values)
+    assert found.best == (7, 17)
+    assert material(values, found.best, found.shift, np.ones(5, dtype=bool))
+
+
+def test_a_single_step_votes_where_a_running_total_or_a_high_water_mark_does_not() -> None:
+    step = np.r_[np.zeros(7), np.full(11, 3.0)]
+    total = np.cumsum(np.arange(1.0, 19.0))
+    high_water = np.r_[np.full(5, 40.0), np.full(6, 52.0), np.full(7, 61.0)]
+    whole, local = fit_scalings(np.array([step, total, high_water]))
+    assert whole.votes.tolist() == local.votes.tolist() == [True, False, False]
