@@ -142,19 +142,25 @@ def fit_scalings(values: Matrix) -> tuple[Scaling, Scaling]:
 
 
 def _only_climbs(block: Matrix) -> NDArray[np.bool_]:
-    """Rows that never fall and rise more than once: a running total or a high-water mark (a maximum
-    so far).
+    """Rows that never fall and climb more than one step does: a running total or a high-water mark
+    (a maximum so far).
 
     Either climbs whatever happens, so where it steps up says nothing about
     where the anomaly is; a real anomaly moves the rates and gauges beside it.
-    One rise and no fall is a level shift, the shape of an anomaly that lasts
-    to the end of the capture (three sessions busy from then on).
+    A gauge that rises once and stays is a level shift, the shape of an anomaly
+    lasting to the end of the capture; an onset between two samples splits
+    that rise over both (clients connecting through one interval and the next).
     """
     with np.errstate(invalid="ignore"):
         steps = np.diff(block, axis=1)
     falls: NDArray[np.bool_] = np.any(steps < 0, axis=1)
-    rises: NDArray[np.bool_] = np.count_nonzero(steps > 0, axis=1) > 1
-    return np.logical_and(rises, np.logical_not(falls))
+    rising = steps > 0
+    count = np.count_nonzero(rising, axis=1)
+    # one rise, or two on consecutive samples: a step, whichever samples its onset fell between
+    paired = np.any(rising[:, 1:] & rising[:, :-1], axis=1)
+    step: NDArray[np.bool_] = (count == 1) | ((count == 2) & paired)
+    climbs: NDArray[np.bool_] = (count > 0) & ~(falls | step)
+    return climbs
 
 
 def _time_correlation(block: Matrix, dense: bool) -> Vector:

@@ -88,11 +88,17 @@ def test_a_neighbours_process_taking_the_processors_is_an_incident(
     assert d.path == "rules" and d.causes[0].cause == "cpu_saturation"
 
 
-def test_sessions_busy_from_the_onset_to_the_end_of_a_capture_are_moves() -> None:
+@pytest.mark.parametrize(
+    ("onset", "start"),
+    # between two samples the step is split over both: the sample less than halfway up is the lead-in's
+    [(3.0, 7), (1.4, 8)],
+    ids=["at-a-sample", "between-samples"],
+)
+def test_sessions_busy_from_the_onset_to_the_end_of_a_capture_are_moves(onset: float, start: int) -> None:
     """Three compute-bound sessions from the eighth sample to the end: the session counts step once
     and stay, exactly (a count has no noise), beside a noisy statement time."""
     rng = np.random.default_rng(7)
-    step = np.r_[np.zeros(7), np.full(11, 3.0)]
+    step = np.r_[np.zeros(7), onset, np.full(10, 3.0)]
     values = np.array(
         [
             step,  # active sessions
@@ -103,13 +109,15 @@ def test_sessions_busy_from_the_onset_to_the_end_of_a_capture_are_moves() -> Non
         ]
     )
     found = window.search(values)
-    assert found.best == (7, 17)
+    assert found.best == (start, 17)
     assert material(values, found.best, found.shift, np.ones(5, dtype=bool))
 
 
-def test_a_single_step_votes_where_a_running_total_or_a_high_water_mark_does_not() -> None:
+def test_a_level_shift_votes_where_a_running_total_or_a_high_water_mark_does_not() -> None:
     step = np.r_[np.zeros(7), np.full(11, 3.0)]
     total = np.cumsum(np.arange(1.0, 19.0))
+    ramp = np.r_[np.full(7, 2.0), 25.0, np.full(10, 56.0)]  # clients connecting over two intervals
+    total = np.cumsum(np.arange(1.0, 19.0))
     high_water = np.r_[np.full(5, 40.0), np.full(6, 52.0), np.full(7, 61.0)]
-    whole, local = fit_scalings(np.array([step, total, high_water]))
-    assert whole.votes.tolist() == local.votes.tolist() == [True, False, False]
+    whole, local = fit_scalings(np.array([step, ramp, total, high_water]))
+    assert whole.votes.tolist() == local.votes.tolist() == [True, True, False, False]
