@@ -29,6 +29,8 @@ from rules.stats import Matrix, Vector
 Z_CLIP = 6.0
 # A running total grows through the capture: it says nothing about where the anomaly is.
 MONOTONE_CORRELATION = 0.95
+# The shortest stretch of samples the search calls an anomaly. An onset reaches its level in fewer.
+MIN_SEGMENT = 5
 # Columns of the search grid; below this the grid is the samples themselves.
 GRID_POINTS = 256
 # Rows standardised at once: bounds the temporary copies of a long capture.
@@ -142,24 +144,29 @@ def fit_scalings(values: Matrix) -> tuple[Scaling, Scaling]:
 
 
 def _only_climbs(block: Matrix) -> NDArray[np.bool_]:
-    """Rows that never fall and climb more than one step does: a running total or a high-water mark
-    (a maximum so far).
+    """Rows that never fall and climb for longer than an onset takes: a running total or a
+    high-water mark (a maximum so far).
 
     Either climbs whatever happens, so where it steps up says nothing about
     where the anomaly is; a real anomaly moves the rates and gauges beside it.
-    A gauge that rises once and stays is a level shift, the shape of an anomaly
-    lasting to the end of the capture; an onset between two samples splits
-    that rise over both (clients connecting through one interval and the next).
+    A gauge that rises to a new level and stays is a level shift, the shape of
+    an anomaly lasting to the end of the capture, however many samples its
+    onset spans (clients connecting through several intervals), as long as
+    they are fewer than the shortest anomaly (``MIN_SEGMENT``): a climb that
+    lasts as long as an anomaly does, or resumes, is a total.
     """
     with np.errstate(invalid="ignore"):
         steps = np.diff(block, axis=1)
     falls: NDArray[np.bool_] = np.any(steps < 0, axis=1)
     rising = steps > 0
     count = np.count_nonzero(rising, axis=1)
-    # one rise, or two on consecutive samples: a step, whichever samples its onset fell between
-    paired = np.any(rising[:, 1:] & rising[:, :-1], axis=1)
-    step: NDArray[np.bool_] = (count == 1) | ((count == 2) & paired)
-    climbs: NDArray[np.bool_] = (count > 0) & ~(falls | step)
+    if not rising.shape[1]:
+        return np.zeros(block.shape[0], dtype=bool)  # one sample: nothing climbs
+    # one run of rises: its first rise and its last are ``count`` steps apart
+    first = np.argmax(rising, axis=1)
+    last = rising.shape[1] - 1 - np.argmax(rising[:, ::-1], axis=1)
+    onset: NDArray[np.bool_] = (last - first + 1 == count) & (count < MIN_SEGMENT)
+    climbs: NDArray[np.bool_] = (count > 0) & ~(falls | onset)
     return climbs
 
 

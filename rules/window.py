@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rules import health, segmentation, stats
+from rules.segmentation import MIN_SEGMENT as MIN_SEGMENT  # the window's shortest; an onset is shorter
 from rules.stats import Matrix, Vector
 
-MIN_SEGMENT = 5
 MAX_WINDOWS = 3
 # Change points looked for inside a window: up to three parts.
 MAX_SPLITS = 2

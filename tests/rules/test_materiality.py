@@ -116,8 +116,10 @@ def test_sessions_busy_from_the_onset_to_the_end_of_a_capture_are_moves(onset: f
 def test_a_level_shift_votes_where_a_running_total_or_a_high_water_mark_does_not() -> None:
     step = np.r_[np.zeros(7), np.full(11, 3.0)]
     total = np.cumsum(np.arange(1.0, 19.0))
-    ramp = np.r_[np.full(7, 2.0), 25.0, np.full(10, 56.0)]  # clients connecting over two intervals
+    ramp = np.r_[np.full(7, 2.0), 10.0, 40.0, np.full(9, 56.0)]  # clients connecting over three intervals
     total = np.cumsum(np.arange(1.0, 19.0))
+    # a total that counts only while a job runs (six intervals), then holds
+    job_total = np.r_[np.zeros(5), np.cumsum(np.full(6, 100.0)), np.full(7, 600.0)]
     high_water = np.r_[np.full(5, 40.0), np.full(6, 52.0), np.full(7, 61.0)]
-    whole, local = fit_scalings(np.array([step, ramp, total, high_water]))
-    assert whole.votes.tolist() == local.votes.tolist() == [True, True, False, False]
+    whole, local = fit_scalings(np.array([step, ramp, total, job_total, high_water]))
+    assert whole.votes.tolist() == local.votes.tolist() == [True, True, False, False, False]
