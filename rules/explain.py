@@ -230,5 +230,8 @@ def _step(firing: Firing, book: RuleBook) -> RuleFiring:
         conclusion_kind="cause" if then.cause is not None else "fact",
         premise=round(firing.premise, 4),
         certainty=round(firing.certainty, 4),
-        facts=[evidence(f, _tested(firing.rule, f.name)) for f in firing.facts],
+        facts=[
+            evidence(f, _tested(firing.rule, f.name) if f.kind == "observation" else frozenset())
+            for f in firing.facts
+        ],
     )

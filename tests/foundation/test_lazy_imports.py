@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import fresh_python
 
 # What printing one diagnosis as JSON does not need, and each costs milliseconds at every start.
 _NOT_ON_THE_JSON_PATH = (
@@ -31,10 +28,7 @@ def test_the_json_path_imports_none_of_the_deferred_modules() -> None:
         "from sleuth.render import json_record\n"
         f"print(','.join(m for m in {_NOT_ON_THE_JSON_PATH!r} if m in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    assert fresh_python(code).strip() == ""
 
 
 @pytest.mark.parametrize(

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import gc
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from models import CauseFinding, Diagnosis
+from tests.fresh import fresh_python
 from tui.cli import main
 from tui.cli.common import starting
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -64,10 +60,7 @@ def test_the_service_loads_its_plain_views_only_when_one_is_named() -> None:
         "import sleuth._views as views\n"
         "print(RulesState is views.RulesState, sleuth.IncidentRef is views.IncidentRef)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.split() == ["False", "True", "True"]
+    assert fresh_python(code).split() == ["False", "True", "True"]
 
 
 def test_every_instance_starts_with_its_own_empty_lists() -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh import ROOT, fresh_python
 
 
 def test_importing_the_graph_loads_no_rules_planner_tui_or_textual() -> None:
@@ -16,10 +12,7 @@ def test_importing_the_graph_loads_no_rules_planner_tui_or_textual() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'rules', 'planner', 'tui', 'textual'})\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == ""
+    assert fresh_python(code).strip() == ""
 
 
 def test_package_sources_do_not_name_forbidden_packages() -> None:
