@@ -183,6 +183,7 @@ def run_rules(
         present: list[set[Subject] | None] = [set() for _ in targets.rulesets]
         held: list[list[int]] = [[] for _ in targets.rulesets]
         _sessions[sid] = session
+        interrupted = False
         try:
             while session.pending:
                 batch, session.pending = session.pending, []
@@ -198,10 +199,16 @@ def run_rules(
                             continue
                         present[at], fids = None, held[at]
                     _assert(targets.rulesets[at], session, fids)
+        except BaseException as exc:
+            interrupted = not isinstance(exc, Exception)
+            raise
         finally:
             session.closing = True
-            for ruleset, asserted in session.asserted.values():
-                _retract(ruleset, asserted, session)
+            if interrupted:
+                _forget_engine()
+            else:
+                for ruleset, asserted in session.asserted.values():
+                    _retract(ruleset, asserted, session)
             del _sessions[sid]
     return resolve(session.facts, session.raw, session.errors)
 
@@ -223,6 +230,16 @@ def swallowed_error(state: Any) -> str | None:
     """
     swallowed = state.get("exception") if isinstance(state, dict) else None
     return str(swallowed).split(", traceback")[0] if swallowed else None
+
+
+def _forget_engine() -> None:
+    """Drop durable's engine after an interrupt (Ctrl-C, a stop signal's exception), which can land
+    between two steps of an action: a session left mid-action makes durable's next call on it spin,
+    cleanup included. The next run registers the books again in a fresh engine."""
+    global _host
+    _host = None
+    _compiled.clear()
+    _targets.clear()
 
 
 def _host_instance() -> _QuietHost:
@@ -388,6 +405,8 @@ def _dispatch(handle: int, state_handle: int, rules: Mapping[str, CompiledRule])
         if compiled is not None:
             try:
                 _fire(compiled, sid, fired[name])
+            except (KeyboardInterrupt, SystemExit):
+                raise  # an interrupt is no action failure: it goes on up (``run_rules`` cleans up)
             except BaseException as error:
                 _failures += 1
                 state = json.loads(state_text)

@@ -271,3 +271,49 @@ def test_a_packs_engines_apply_to_its_rules_unless_a_rule_names_its_own() -> Non
     assert {f.rule.id for f in run_rules(book, facts, engine="mysql").firings} == {"lat_and_threads"}
     assert {f.rule.id for f in run_rules(book, facts, engine="postgres").firings} == {"cpu_hot", "cpu_bound"}
     assert book.engines_of("cpu_hot") == ("postgres",) and book.engines_of("lat_and_threads") == ("mysql",)
+
+
+_HOT = [signal("cpu_user", confidence=0.8, score=4.0), signal("latency", confidence=0.9, ratio=2.0)]
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupt_inside_an_action_stops_the_run_and_the_next_run_is_whole() -> None:
+    """Ctrl-C (or a stop signal's exception) is no rule failure: it ends the run, and leaves durable's
+    sessions as a run that finished would."""
+    book = book_from(CHAIN)
+    expected = run_rules(book, _HOT)
+
+    def interrupted(rule: str, facts: Mapping[str, Fact]) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_rules(book, _HOT, observer=interrupted)
+    again = run_rules(book, _HOT)
+    assert again.causes == expected.causes and again.errors == ()
+    assert [f.rule.id for f in again.firings] == [f.rule.id for f in expected.firings]
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupt_between_two_engine_steps_leaves_the_engine_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A signal's exception can land between starting an action and completing it."""
+    import rules.engine as engine
+
+    book = book_from(CHAIN)
+    expected = run_rules(book, _HOT)
+    real = engine._state_sid
+    calls = {"n": 0}
+
+    def interrupted_once(state_text: str) -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real(state_text)
+
+    monkeypatch.setattr(engine, "_state_sid", interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        run_rules(book, _HOT)
+    again = run_rules(book, _HOT)
+    assert again.causes == expected.causes and again.errors == ()
+    assert [f.rule.id for f in again.firings] == [f.rule.id for f in expected.firings]
