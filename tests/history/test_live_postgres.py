@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import URL
 
+from lab.env import LabUnavailable, ensure_lab
 from sleuth.history.store import Store
 from sources.live.dsn import Dsn, parse_dsn
 from tests.history.support import (
@@ -18,14 +19,15 @@ from tests.history.support import (
     two_writers_lose_nothing,
 )
 from tests.history.test_migrations import migrates_with_its_data
-from tests.live.lab_env import LabUnavailable, ensure_lab
 
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh schema on the lab server (first on the search path), dropped afterwards.
+    """A fresh schema on the lab server (first on the search path), dropped afterwards, and a test
+    that leaves a connection of it open fails: the live tests after these measure the server, and
+    a connection the garbage collector closes at some later moment moves what they measure.
 
     No lab is a failure, never a skip: a silent skip would let CI pass without PostgreSQL.
     """
@@ -44,11 +46,15 @@ def pg_url() -> Iterator[str]:
         admin.host,
         admin.port,
         admin.database,
-        query={"options": f"-csearch_path={schema}"},
+        query={"options": f"-csearch_path={schema}", "application_name": schema},
     ).render_as_string(hide_password=False)
     yield url
     with _admin(admin) as db:
+        row = db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [schema]
+        ).fetchone()
         db.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    assert row == (0,), f"{row} connections of the test's history left open"
 
 
 def _admin(dsn: Dsn) -> psycopg.Connection[tuple[object, ...]]:
@@ -64,12 +70,15 @@ def _admin(dsn: Dsn) -> psycopg.Connection[tuple[object, ...]]:
 
 def test_record_confirm_and_retrieve_on_postgresql(pg_url: str) -> None:
     app = service(pg_url)
-    entry = app.record(app.diagnose_file(LOCK), path=LOCK)
-    app.confirm(str(entry.id), ["lock_contention"], "on the team's server")
-    assert [(s.record, s.causes, s.note) for s in app.diagnose_file(LOCK).similar] == [
-        (entry.id, ["lock_contention"], "on the team's server")
-    ]
-    assert [e.id for e in app.history.entries(confirmed=True)] == [entry.id]
+    try:
+        entry = app.record(app.diagnose_file(LOCK), path=LOCK)
+        app.confirm(str(entry.id), ["lock_contention"], "on the team's server")
+        assert [(s.record, s.causes, s.note) for s in app.diagnose_file(LOCK).similar] == [
+            (entry.id, ["lock_contention"], "on the team's server")
+        ]
+        assert [e.id for e in app.history.entries(confirmed=True)] == [entry.id]
+    finally:
+        app.history.close()  # the next tests measure the server: no connection may close under them
 
 
 def test_two_writers_at_once_lose_nothing_on_postgresql(pg_url: str) -> None:
@@ -82,4 +91,8 @@ def test_a_writer_killed_mid_write_loses_nothing_it_committed_on_postgresql(pg_u
 
 def test_a_history_at_the_first_revision_is_migrated_on_postgresql(pg_url: str) -> None:
     migrates_with_its_data(pg_url)
-    assert Store(pg_url).revision() == 3
+    store = Store(pg_url)
+    try:
+        assert store.revision() == 3
+    finally:
+        store.close()
