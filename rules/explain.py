@@ -43,9 +43,7 @@ def evidence(fact: Fact, tested: frozenset[str] = frozenset()) -> Evidence:
     read says why, and a server's settings are hundreds (the rest still name the statement, the
     table and the fix)."""
     attrs = fact.attrs
-    values: dict[str, float | str | bool] = (
-        {k: attrs[k] for k in attrs if k in tested} if fact.kind == "observation" and tested else {}
-    )
+    values: dict[str, float | str | bool] = {k: attrs[k] for k in attrs if k in tested} if tested else {}
     values.update(attrs)
     values["certainty"] = round(fact.certainty, 4)
     return Evidence(kind=fact.kind, name=fact.name, values=values, text=fact.text, source=fact.source)
