@@ -31,14 +31,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lab.db import lab_dsn
+from lab.env import ensure_lab
 from lab.injectors import background, prepare
+from lab.replay import Recorder, read_recording, restamped
 from sleuth import Sleuth, load_settings
 from sleuth.watch import FleetRunner, ServerWatch, Target, Tuning, WatchEvent
 from sleuth.watch.server import open_target
 from sleuth.watch.spool import Spool
 from sources.live.sample import Collector
-from tests.live.lab_env import ensure_lab
-from tests.watch.replay import Recorder, read_recording, restamped
 
 RSS_EVERY_S = 30.0
 # The lab's tables are (re)made just before the workload starts: a minute lets the server settle.

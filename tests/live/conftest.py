@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.live.lab_env import Lab, LabUnavailable, ensure_lab
+from lab.env import Lab, LabUnavailable, ensure_lab
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lab.db import lab_dsn
+from lab.env import Lab
 from lab.injectors import background, prepare
 from models import Diagnosis, Incident
 from sleuth import DiagnoseOptions, Sleuth
 from sources.live import collect
-from tests.live.lab_env import Lab
 from tests.live.scenario import INTERVAL_S
 
 pytestmark = pytest.mark.live

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import lab_env
+from lab import env as lab_env
 
 
 def test_parse_env_keeps_only_the_lab_variables() -> None:

@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from lab.env import Lab
 from lab.injectors import ANOMALIES
 from sleuth import Sleuth
 from sleuth.render import markdown
 from sources.live.sqltext import same_table
-from tests.live.lab_env import Lab
 from tests.live.scenario import (
     EXPECTED,
     Capture,

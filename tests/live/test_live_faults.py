@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from lab.db import connect, lab_dsn, run
+from lab.env import Lab
 from models import Incident
 from sources.live import CollectError, PartialCollection, Sample, collect, parse_dsn
-from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 

@@ -22,12 +22,12 @@ import pymysql
 import pytest
 
 from lab.db import connect, lab_dsn, run
+from lab.env import Lab
 from models import StatementActivity
 from sources.live import parse_dsn
 from sources.live.sample import Collector, Sample
 from sources.live.sampler import open_collector
 from sources.live.workload import statement_activity
-from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 

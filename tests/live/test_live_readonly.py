@@ -9,12 +9,12 @@ import pymysql
 import pytest
 
 from lab.db import connect, lab_dsn, run
+from lab.env import Lab
 from lab.injectors import background, prepare
 from models import Incident
 from sources.live import collect, parse_dsn
 from sources.live.errors import WriteRefused
 from sources.live.postgres.session import PgSession
-from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 

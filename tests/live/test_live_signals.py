@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
+from lab.env import Lab
 from sources.incident_files import load_incident
 from sources.live.dsn import parse_dsn
-from tests.live.lab_env import Lab
 
 pytestmark = pytest.mark.live
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
+from lab.replay import read_recording, restamped
 from sleuth import Sleuth, load_settings
 from sleuth.watch import ServerStatus, ServerWatch, Target, Tuning
 from sources.live.errors import CollectError
 from sources.live.sample import Collector
 from tests.tui import world
 from tests.tui.conftest import settle
-from tests.watch.replay import RECORDINGS, read_recording, restamped
+from tests.watch import RECORDINGS
 from tui.app.app import SleuthApp, known_binding_ids
 from tui.app.screens.fleet import FleetScreen, sparkline
 from tui.app.screens.incident import IncidentScreen

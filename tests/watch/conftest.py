@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.lab_env import REPO, Lab, LabUnavailable, ensure_lab, parse_env
+from lab.env import Lab, LabUnavailable, ensure_lab, parse_env
+from tests.watch import REPO
 from tests.watch.scenario import Server
 
 SECOND_LAB_TIMEOUT_S = 300

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tests.live.lab_env import REPO
+from tests.watch import REPO
 
 
 class WatchProcess:

@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 
 from lab.db import lab_dsn
+from lab.env import ensure_lab
 from lab.injectors import ANOMALIES, background, prepare
 from sleuth.watch.server import open_target
 from sleuth.watch.state import sample_json
 from sleuth.watch.targets import Target, Tuning
 from sources.live.sample import Sample
-from tests.live.lab_env import ensure_lab
 
 
 def _trim(sample: Sample, keep: int) -> Sample:

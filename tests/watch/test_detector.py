@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lab.replay import Recording, read_recording, restamped, slowed
 from rules import window
 from rules.book import RuleBook, load_rulebook
 from rules.graph import default_graph
 from rules.materiality import DIRECTION_REL, DIRECTION_SCORE, relative_move, service_bar
 from sleuth.watch.detector import Row, Rows, Voters, matrix, ongoing
 from sleuth.watch.ring import Packer
-from tests.watch.replay import RECORDINGS, Recording, read_recording, restamped, slowed
+from tests.watch import RECORDINGS
 
 PACK = """\
 pack: bar

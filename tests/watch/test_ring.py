@@ -7,9 +7,10 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lab.replay import read_recording
 from sleuth.watch.ring import THIN, Packer, Ring, Texts, unpack
 from sources.live.sample import Sample, StatementReading
-from tests.watch.replay import RECORDINGS, read_recording
+from tests.watch import RECORDINGS
 
 names = st.text(alphabet="abcdefghij_.", min_size=1, max_size=12)
 values = st.floats(allow_nan=False, allow_infinity=False, width=64)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.replay import Recording, Replay, read_recording, restamped, slowed
 from rules import window
 from sleuth import Sleuth, load_settings
 from sleuth.watch import ServerWatch, Target, Tuning, WatchEvent
@@ -19,7 +20,7 @@ from sleuth.watch.spool import Spool
 from sleuth.watch.state import ServerState
 from sources.live.errors import CollectError
 from sources.live.sample import Collector
-from tests.watch.replay import RECORDINGS, Recording, Replay, read_recording, restamped, slowed
+from tests.watch import RECORDINGS
 
 START = 1_800_000_000.0
 # The recordings' own interval; the detector's view of 60 samples, settling skipped (no reconnect here).

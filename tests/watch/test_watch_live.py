@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from lab.db import lab_dsn
+from lab.env import Lab
 from lab.injectors import ANOMALIES, background, prepare
 from sleuth import Sleuth, load_settings
 from sleuth.watch.state import ServerState
-from tests.live.lab_env import REPO, Lab
+from tests.watch import REPO
 from tests.watch.conftest import servers
 from tests.watch.process import WatchProcess
 from tests.watch.scenario import FAST, Server, armed, watched_round, watching

@@ -1,4 +1,4 @@
-"""Recorded samples, played back: the watcher's tests and benchmarks without waiting on a server.
+"""Recorded lab samples, played back: the watcher's tests and benchmarks without waiting on a server.
 
 A recording is what a real collector returned, one JSON line per sample
 (``sleuth.watch.state.sample_json``), with statement texts on lines of their
@@ -21,8 +21,6 @@ from models import SqlDigest, StatementActivity, StatementPlan, TableInfo
 from sleuth.watch.state import sample_json, sample_of
 from sources.live.errors import ConnectionLost
 from sources.live.sample import Collector, Sample, ServerInfo, StatementReading, TableReading
-
-RECORDINGS = Path(__file__).parent / "recordings"
 
 
 def write_recording(out: IO[str], info: ServerInfo, samples: list[Sample]) -> None:

@@ -1,7 +1,8 @@
 """Finds the running lab servers, or starts them with the lab's own script.
 
-Live tests fail (never skip) when the servers cannot be reached: a silent
-skip would let CI pass without ever touching a real database.
+What cannot reach them raises ``LabUnavailable``: live tests then fail (never
+skip), since a silent skip would let CI pass without ever touching a real
+database, and the benches stop with the reason.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 import psycopg
 import pymysql
 
+from lab.db import connect
 from sources.live.dsn import parse_dsn
 
-REPO = Path(__file__).resolve().parents[2]
-START = REPO / "lab" / "start.sh"
+START = Path(__file__).resolve().parent / "start.sh"
 START_TIMEOUT_S = 900  # a fresh machine installs the Debian packages first
 
 
@@ -44,24 +45,8 @@ def parse_env(text: str) -> dict[str, str]:
 
 def _reachable(env: dict[str, str]) -> bool:
     try:
-        pg = parse_dsn(env["SLEUTH_PG_ADMIN_DSN"])
-        psycopg.connect(
-            host=pg.host,
-            port=pg.port,
-            user=pg.user,
-            password=pg.password,
-            dbname=pg.database,
-            connect_timeout=3,
-        ).close()
-        my = parse_dsn(env["SLEUTH_MYSQL_ADMIN_DSN"])
-        pymysql.connect(
-            host=my.host,
-            port=my.port,
-            user=my.user,
-            password=my.password,
-            database=my.database,
-            connect_timeout=3,
-        ).close()
+        for name in ("SLEUTH_PG_ADMIN_DSN", "SLEUTH_MYSQL_ADMIN_DSN"):
+            connect(parse_dsn(env[name]), timeout_s=3).close()
     except (KeyError, psycopg.Error, pymysql.err.MySQLError, OSError):
         return False
     return True
