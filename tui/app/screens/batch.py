@@ -55,6 +55,17 @@ def progress_text(done: int, total: int, elapsed: float) -> str:
     return f"{done}/{total} · about {duration(left)} left"
 
 
+# Fixed widths: rows stream in while the batch runs, and columns sized to what has arrived so far
+# would jump with every row (and a long error would push the labels off the screen).
+COLUMNS = (
+    ("Incident", 24),
+    ("Status", 12),
+    ("CF", 4),
+    ("Match", 5),
+    ("Top cause (or error)", 40),
+    ("Labels", 28),
+)
+
 MATCH = {True: Text("✓", style="green"), False: Text("✗", style="red"), None: Text("—", style="dim")}
 
 
@@ -95,8 +106,8 @@ class BatchScreen(SleuthScreen):
     def on_mount(self) -> None:
         self.sub_title = "batch"
         table = self.query_one("#batch-table", DataTable)
-        for label in ("Incident", "Status", "CF", "Match", "Top cause (or error)", "Labels"):
-            table.add_column(label)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
 
     def on_screen_resume(self) -> None:
         """A planner run on an incident opened from here shows in its row on the way back."""
