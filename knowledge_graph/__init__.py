@@ -14,7 +14,7 @@ from knowledge_graph._graph import KnowledgeGraph
 from knowledge_graph._loader import DATA_DIR, compile_graph, graph_files, load_default_graph, load_graph
 from knowledge_graph._problems import GraphLoadError
 from knowledge_graph._spec import RISK_ORDER, TOOLS
-from knowledge_graph._types import Check, MetricAlias, MetricInfo, RankedCause
+from knowledge_graph._types import Check, MetricAlias, MetricInfo, MetricShare, RankedCause
 
 if TYPE_CHECKING:
     from knowledge_graph._export import FORMATS as EXPORT_FORMATS
@@ -48,6 +48,7 @@ __all__ = [
     "KnowledgeGraph",
     "MetricAlias",
     "MetricInfo",
+    "MetricShare",
     "RankedCause",
     "check_graph",
     "compile_graph",

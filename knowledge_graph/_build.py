@@ -147,6 +147,7 @@ def build(docs: Iterable[YamlFile]) -> BuiltGraph:
         file, line, col = entry.at()
         graph.add_node(entry.id, type=NODE_SECTIONS[entry.section], file=file, line=line, col=col, **attrs)
     aliases = _aliases(defined, alias_only, problems)
+    _shares(defined, problems)
     _edges(graph, defined, problems)
     return BuiltGraph(graph, aliases, problems)
 
@@ -173,6 +174,26 @@ def _aliases(defined: dict[str, _Entry], alias_only: list[_Entry], problems: lis
                 path: tuple[str | int, ...] = ("aliases", index) if entry.section == "metrics" else (index,)
                 problems.append(entry.problem(clash, *path))
     return table
+
+
+def _shares(defined: dict[str, _Entry], problems: list[Problem]) -> None:
+    """A share is computed from measured metrics: each input a metric, the part among the whole."""
+    for entry in defined.values():
+        spec = entry.spec
+        if not isinstance(spec, MetricSpec) or spec.share is None:
+            continue
+        share = spec.share
+        for i, name in enumerate([share.part, *share.of]):
+            path: tuple[str | int, ...] = ("share", "part") if i == 0 else ("share", "of", i - 1)
+            found = defined.get(name)
+            if found is None or found.section != "metrics":
+                problems.append(entry.problem(f"share of unknown metric {name!r}", *path))
+            elif isinstance(found.spec, MetricSpec) and found.spec.share is not None:
+                problems.append(entry.problem(f"share of {name!r}, itself a share", *path))
+        if share.part not in share.of:
+            problems.append(entry.problem(f"share part {share.part!r} is not among of", "share", "part"))
+        if spec.unit != "percent":
+            problems.append(entry.problem(f"a share is in percent, not {spec.unit!r}", "unit"))
 
 
 def _edges(graph: Digraph, defined: dict[str, _Entry], problems: list[Problem]) -> None:

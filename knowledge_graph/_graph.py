@@ -13,7 +13,7 @@ from knowledge_graph import _infogain, _ranking, _render
 from knowledge_graph._aliases import AliasTable
 from knowledge_graph._digraph import Digraph
 from knowledge_graph._index import GraphIndex, build_index
-from knowledge_graph._types import Check, MetricAlias, MetricInfo, RankedCause
+from knowledge_graph._types import Check, MetricAlias, MetricInfo, MetricShare, RankedCause
 from models.diagnosis import Remediation
 from models.facts import Fact
 
@@ -100,6 +100,15 @@ class KnowledgeGraph:
             raise KeyError(f"unknown metric {metric_id!r}")
         data = self._graph.nodes[metric_id]
         return MetricInfo(metric_id, data["unit"], data["aggregate"], data["title"], data["description"])
+
+    def shares(self) -> list[MetricShare]:
+        """The metrics computed from others per sample, in authoring order."""
+        nodes = self._graph.nodes
+        return [
+            MetricShare(m, nodes[m]["share"]["part"], tuple(nodes[m]["share"]["of"]))
+            for m in self.metric_ids()
+            if "share" in nodes[m]
+        ]
 
     # -- causes --------------------------------------------------------------------------------
     def symptoms_of(self, cause_id: str) -> dict[str, float]:

@@ -53,12 +53,25 @@ class AliasSpec(_Spec):
 AliasEntry = str | AliasSpec
 
 
+class ShareSpec(_Spec):
+    """A metric no source reports, computed per sample: ``part`` as a percentage of ``of`` added up.
+
+    How a load divides between metrics says what the metrics alone cannot: kernel
+    time that grows with user time is the database's own work, kernel time that
+    outgrows it is someone else's.
+    """
+
+    part: str = Field(min_length=1)
+    of: list[str] = Field(min_length=2)
+
+
 class MetricSpec(_Spec):
     title: str = ""
     unit: str
     aggregate: Aggregate = "mean"
     description: str = ""
     aliases: list[AliasEntry] = Field(default_factory=list)
+    share: ShareSpec | None = None
 
 
 class Observation(_Spec):

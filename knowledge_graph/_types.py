@@ -18,6 +18,15 @@ class MetricInfo:
 
 
 @dataclass(frozen=True)
+class MetricShare:
+    """A metric computed per sample as ``part``'s percentage of the ``of`` metrics added up."""
+
+    metric: str
+    part: str
+    of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MetricAlias:
     """What a vendor name resolved to; multiply vendor values by ``scale`` to get ``unit``."""
 

@@ -2,7 +2,9 @@
 
 This is the code half of "signals are code, not LLM": every metric of an
 incident becomes one ``Fact(kind="signal")`` whose numbers the rules test and
-the explanations quote. Robust statistics (median, MAD) keep one odd sample
+the explanations quote, and so does every share the graph computes from them
+(the kernel's share of the busy CPU), which is measured but never decides
+where the anomaly is. Robust statistics (median, MAD) keep one odd sample
 from deciding a diagnosis; every metric gets a fact, flat ones included, so
 WHY-NOT can say "disk_util stayed at 41 %" instead of "absent".
 
@@ -128,6 +130,9 @@ class _Grouped:
     headroom: NDArray[np.bool_]  # idle or free capacity, for which 100 % is the opposite of saturated
     host: NDArray[np.bool_]  # read from the machine sleuth runs on (``host.*``), not from the server
     texts: list[tuple[str, str]]  # each metric's sentences, flat and moved (``_texts``)
+    # computed from other rows (the graph's shares): measured, never a vote on where or whether
+    # an anomaly is, which the rows it comes from already cast
+    derived: NDArray[np.bool_]
 
     def rows(self, picked: NDArray[np.bool_]) -> _Grouped:
         """The metrics ``picked`` marks, in their order."""
@@ -141,6 +146,7 @@ class _Grouped:
             headroom=self.headroom[picked],
             host=self.host[picked],
             texts=[self.texts[i] for i in at],
+            derived=self.derived[picked],
         )
 
 
@@ -184,7 +190,8 @@ def _extract_signals(
     grid, raw = _align(metrics)
     grouped = _group(metrics, raw, kg)
     labelled = None if infer_window else incident.window
-    warm = warmup_length(grouped.values) if incident.has_warm_up else 0
+    sampled = grouped.values if not grouped.derived.any() else grouped.values[~grouped.derived]
+    warm = warmup_length(sampled) if incident.has_warm_up else 0
     if labelled is not None:
         # Never discard samples the labelled window claims as anomalous.
         warm = min(warm, int(np.searchsorted(grid, labelled.start, side="left")))
@@ -200,7 +207,9 @@ def _extract_signals(
         # Host figures do not vote on where the anomaly is: they come from the machine sleuth
         # runs on, where the server is local, and a neighbour's load there is not the database's
         # anomaly (the watcher reads them the same way). The rules still read them in every window.
-        voting = grouped if not grouped.host.any() or grouped.host.all() else grouped.rows(~grouped.host)
+        own = ~grouped.host & ~grouped.derived
+        voters = own if own.any() else ~grouped.derived
+        voting = grouped if voters.all() else grouped.rows(voters)
         voted = voting.values[:, warm:]
         found = window.search(voted)
         test = found.test
@@ -218,7 +227,7 @@ def _extract_signals(
             )
             return SignalSet(facts, where, True, skipped, [], checked)
     votes = None if watched is None else np.array([m in watched for m in grouped.ids], dtype=bool)
-    measured = _measure_windows(values, spans, votes)
+    measured = _measure_windows(values, spans, votes, ~grouped.derived)
     # the main window's facts are the diagnosis' own, every metric; another window's serve its rules
     # (the graph ranks on each metric's strongest move, and the main window holds every metric),
     # so only the metrics they read are measured there (``_measure_windows``)
@@ -251,7 +260,10 @@ def infer_window_from(grid: Vector, values: Matrix) -> TimeWindow:
 
 
 def _measure_windows(
-    values: Matrix, spans: list[tuple[int, int]], votes: NDArray[np.bool_] | None = None
+    values: Matrix,
+    spans: list[tuple[int, int]],
+    votes: NDArray[np.bool_] | None = None,
+    counted: NDArray[np.bool_] | None = None,
 ) -> list[tuple[tuple[int, int], _Moves]]:
     """Each window's moves against the samples outside every window, with the parts that say more.
 
@@ -262,10 +274,13 @@ def _measure_windows(
 
     The first window's moves are of every metric; every other window's of the
     ``votes`` rows alone (every statistic is per row, so a row's numbers do
-    not depend on which others are measured with it).
+    not depend on which others are measured with it). Only ``counted`` rows
+    (default all) decide which parts are worth it: a share moves with the
+    metrics it is computed from and would count their move twice.
     """
     out: list[tuple[tuple[int, int], _Moves]] = []
     normal = _normal(values, spans)
+    deciding = values if counted is None or counted.all() else values[counted]
     # the rows a part is measured on, taken when a part is (most windows have none worth it)
     voted: tuple[Matrix, _Normal] | None = (values, normal) if votes is None else None
     for lo, hi in spans:
@@ -275,16 +290,19 @@ def _measure_windows(
         # every metric says whether a second cause shows in a part; a part is worth measuring
         # only when some metric a rule reads is among those it reveals
         read = np.ones_like(revealed) if votes is None else np.concatenate([votes, votes, votes])
+        counts_in = None if counted is None or counted.all() else np.concatenate([counted, counted, counted])
         # how far each metric moved where it was measured: a part that moves a metric several
         # times as far as the whole window did shows a cause the window's median dilutes
         shown = _strength(whole.score)
         picked = 0
-        spans_in = [(a, b + 1) for a, b in window.sub_windows(values, lo, hi - 1)]
+        spans_in = [(a, b + 1) for a, b in window.sub_windows(deciding, lo, hi - 1)]
         moved, strength = _parts_moved(values, spans_in, whole)
         left = list(range(len(spans_in)))
         while picked < MAX_PARTS and left:
             # most metrics newly moved; among as many, where they moved furthest; then the tightest
             news = moved[left] & (~revealed | (strength[left] >= PART_FURTHER * shown))
+            if counts_in is not None:
+                news &= counts_in
             counts = news.sum(axis=1).tolist()
             most = max(counts)
             if most < MIN_REVEALED:
@@ -503,6 +521,9 @@ class _Plan:
     headroom: NDArray[np.bool_]
     host: NDArray[np.bool_]
     texts: list[tuple[str, str]]
+    # shares, after every measured metric: their row, their part's row and the rows of their whole
+    shares: list[tuple[int, int, NDArray[np.intp]]]
+    derived: NDArray[np.bool_]
 
 
 # Plans per graph, keyed by the capture's (name, unit) columns: a batch of captures from one source
@@ -533,8 +554,20 @@ def _group(metrics: Sequence[MetricSeries], raw: Matrix, kg: KnowledgeGraph) -> 
     values[plan.single_rows] = scaled[plan.single_columns]
     for rows, columns, how in plan.combined:
         values[rows] = _aggregate(scaled[columns], how)
+    for row, part, whole in plan.shares:
+        total = values[whole].sum(axis=0)
+        # nothing to divide (an idle sample) is no share at all, not 0 % of it
+        values[row] = np.where(total > 0.0, 100.0 * values[part] / np.where(total > 0.0, total, 1.0), np.nan)
     return _Grouped(
-        plan.ids, plan.sources, plan.units, values, plan.percent, plan.headroom, plan.host, plan.texts
+        plan.ids,
+        plan.sources,
+        plan.units,
+        values,
+        plan.percent,
+        plan.headroom,
+        plan.host,
+        plan.texts,
+        plan.derived,
     )
 
 
@@ -579,6 +612,19 @@ def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
             scale[i] = factor
     groups = list(members.values())
     single = [row for row, idx in enumerate(groups) if len(idx) == 1]
+    measured = len(ids)
+    host = [all(metrics[i].name.startswith(HOST_PREFIX) for i in idx) for idx in groups]
+    shares: list[tuple[int, int, NDArray[np.intp]]] = []
+    for share in kg.shares():
+        # the part is one of the whole (the graph checks it): the whole measured is all it needs
+        rows = {m: ids.index(m) for m in share.of if m in members and mapped[m]}
+        if share.metric in members or len(rows) < len(share.of):
+            continue
+        shares.append((len(ids), rows[share.part], np.array([rows[m] for m in share.of], dtype=np.intp)))
+        ids.append(share.metric)
+        sources.append(f"signals: {share.part} as a share of {' + '.join(share.of)}")
+        units.append(kg.metric_info(share.metric).unit)
+        host.append(all(host[r] for r in rows.values()))
     return _Plan(
         ids,
         sources,
@@ -589,8 +635,10 @@ def _plan(metrics: Sequence[MetricSeries], kg: KnowledgeGraph) -> _Plan:
         _buckets(groups, hows),
         np.array([u in _PERCENT_UNITS for u in units], dtype=bool),
         np.array([any(w in i for w in _HEADROOM_WORDS) for i in ids], dtype=bool),
-        np.array([all(metrics[i].name.startswith(HOST_PREFIX) for i in idx) for idx in groups], dtype=bool),
+        np.array(host, dtype=bool),
         [_texts(i, u) for i, u in zip(ids, units, strict=True)],
+        shares,
+        np.arange(len(ids)) >= measured,
     )
 
 

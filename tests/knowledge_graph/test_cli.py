@@ -81,6 +81,16 @@ def test_show_cause_and_vendor_metric(capsys: pytest.CaptureFixture[str]) -> Non
     ]
 
 
+def test_show_a_share_says_what_it_is_computed_from(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "kg", "show", "cpu_system_share")
+    assert code == 0
+    assert out.splitlines()[-3:] == [
+        "  unit percent, aggregate mean",
+        "  aliases: (none)",
+        "  computed per sample: cpu_system as a percentage of cpu_user + cpu_system",
+    ]
+
+
 def test_show_unknown_suggests(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "kg", "show", "c_lok", "--graph", str(TINY))
     assert (code, out) == (1, "")

@@ -183,3 +183,32 @@ def test_a_cause_known_only_through_its_consequences_is_safe_to_query(tmp_path: 
     [ranked] = graph.rank({"root": 0.6}, [])
     assert (ranked.cause, ranked.score, ranked.missing) == ("root", 0.3, 0.0)
     assert graph.best_checks(["root", "c"]) == []
+
+
+def test_shares_are_checked_where_they_are_written(tmp_path: Path) -> None:
+    _write(tmp_path, "a.yaml", BASE)
+    _write(
+        tmp_path,
+        "b.yaml",
+        """\
+metrics:
+  io: {unit: ms}
+  good: {unit: percent, share: {part: io, of: [lat, io]}}
+  nested: {unit: percent, share: {part: good, of: [good, io]}}
+  stray: {unit: ms, share: {part: slow, of: [lat, ghost]}}
+""",
+    )
+    assert _problems(tmp_path) == [
+        "b.yaml:4:35 nested: share of 'good', itself a share",
+        "b.yaml:4:52 nested: share of 'good', itself a share",
+        "b.yaml:5:11 stray: a share is in percent, not 'ms'",
+        "b.yaml:5:29 stray: share of unknown metric 'slow'",
+        "b.yaml:5:29 stray: share part 'slow' is not among of",
+        "b.yaml:5:51 stray: share of unknown metric 'ghost'",
+    ]
+    graph, _ = compile_graph([tmp_path])
+    assert [(s.metric, s.part, s.of) for s in graph.shares()] == [
+        ("good", "io", ("lat", "io")),
+        ("nested", "good", ("good", "io")),
+        ("stray", "slow", ("lat", "ghost")),
+    ]

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import collections
 import math
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge_graph import KnowledgeGraph, load_default_graph
+from knowledge_graph import DATA_DIR, KnowledgeGraph, load_default_graph, load_graph
 from models import SIGNAL_NUMERIC_FIELDS, Incident, Instance, MetricSeries, TimeWindow
 from rules import stats
 from rules.signals import SignalError, extract_signals, sanitize_metric_name
+from sources.evalsets import EvalSetOptions, generate
 from tests.rules.fakes import KG as CORE
-from tests.rules.signal_support import dbsherlock_case, incident
+from tests.rules.signal_support import dbsherlock_case, dbsherlock_cases, incident
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +43,11 @@ def test_cpu_saturation_is_system_time_not_the_database(kg: KnowledgeGraph) -> N
     assert idle is not None and idle.attrs["direction"] == "down" and idle.attrs["anomaly"] == 0.0
     db_cpu = signals.get("db_cpu")
     assert db_cpu is not None and db_cpu.attrs["direction"] == "none" and db_cpu.attrs["shape"] == "flat"
+    # the hog's time is kernel time: system CPU outgrew user CPU and took most of the busy CPU
+    share = signals.get("cpu_system_share")
+    assert share is not None and share.attrs["direction"] == "up"
+    assert (share.attrs["baseline"], share.attrs["anomaly"]) == (17.08, 63.17)
+    assert share.source == "signals: cpu_system as a share of cpu_user + cpu_system"
 
 
 def test_poorly_written_query_saturates_user_cpu_from_inside_the_database(kg: KnowledgeGraph) -> None:
@@ -77,7 +85,7 @@ def test_every_column_becomes_a_fact_and_per_core_cpu_is_one(kg: KnowledgeGraph)
     user = signals.get("cpu_user")
     assert user is not None and "cpu_usr (core #1)" in user.source and "AvgCpuUser" in user.source
     mapped = {kg.resolve_metric(m.name) or sanitize_metric_name(m.name) for m in case.metrics}
-    assert set(names) == mapped
+    assert set(names) == mapped | {"cpu_system_share"}
     inserted = signals.get("rows_inserted")
     assert (
         inserted is not None and float(inserted.attrs["score"]) > 30 and float(inserted.attrs["ratio"]) > 10
@@ -162,6 +170,38 @@ def test_too_few_samples_are_skipped_and_named() -> None:
 def test_no_metrics_is_an_error() -> None:
     with pytest.raises(SignalError):
         extract_signals(incident({}, (0, 1)), CORE)
+
+
+def test_a_database_doing_more_keeps_its_cpu_split_and_a_kernel_hog_moves_it(kg: KnowledgeGraph) -> None:
+    user = [10.0, 11.0, 9.0, 10.0] * 5 + [40.0, 44.0, 36.0, 40.0] * 2 + [10.0, 11.0, 9.0, 10.0] * 2
+    busier = extract_signals(incident({"cpu_user": user, "cpu_system": [u / 4 for u in user]}, (20, 27)), kg)
+    share = busier.get("cpu_system_share")
+    assert share is not None and share.attrs["direction"] == "none"
+    assert (share.attrs["baseline"], share.attrs["anomaly"]) == (20.0, 20.0)
+    hogged = extract_signals(
+        incident({"cpu_user": [10.0] * 36, "cpu_system": [u / 4 for u in user]}, (20, 27)), kg
+    )
+    share = hogged.get("cpu_system_share")
+    assert share is not None and share.attrs["direction"] == "up"
+    assert (share.attrs["baseline"], share.attrs["anomaly"]) == (20.0, 50.0)
+
+
+def test_an_idle_sample_has_no_share_and_the_share_needs_its_whole_measured(kg: KnowledgeGraph) -> None:
+    # the window is mostly idle: no CPU time to divide is no share, not a kernel share of 0 %
+    user = [10.0, 12.0, 8.0] * 4 + [0.0, 0.0, 0.0, 0.0, 10.0, 10.0] + [10.0, 12.0, 8.0] * 2
+    share = extract_signals(incident({"cpu_user": user, "cpu_system": [u / 4 for u in user]}, (12, 17)), kg)
+    fact = share.get("cpu_system_share")
+    assert fact is not None and fact.attrs["direction"] == "none"
+    assert (fact.attrs["baseline"], fact.attrs["anomaly"]) == (20.0, 20.0)
+    alone = extract_signals(incident({"cpu_system": [u / 4 for u in user]}, (12, 17)), kg)
+    assert [f.name for f in alone.facts] == ["cpu_system"]
+
+
+def test_a_share_does_not_vote_on_whether_a_capture_is_abnormal(kg: KnowledgeGraph) -> None:
+    steady = [10.0, 10.5, 9.5, 10.2, 9.8] * 12
+    signals = extract_signals(incident({"cpu_user": steady, "cpu_system": steady[::-1]}, None), kg)
+    assert signals.health is not None and signals.health.metrics == 2
+    assert signals.get("cpu_system_share") is not None
 
 
 def test_missing_window_is_inferred_and_flagged() -> None:
@@ -311,3 +351,28 @@ def test_an_inferred_window_comes_with_its_test() -> None:
     calm = extract_signals(incident(dict(steady), None), CORE)
     assert calm.healthy and calm.windows == [] and calm.health is not None and calm.health.p_value > 0.01
     assert [f.name for f in calm.facts] == ["a0", "a1", "b0"]
+
+
+def test_a_share_adds_its_own_fact_and_changes_no_other(kg: KnowledgeGraph, tmp_path: Path) -> None:
+    """Every other fact, window and part of a window is what the graph without the share gives,
+    on the dev cases and on compounds of them, whose windows have parts."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    metrics = data / "metrics.yaml"
+    metrics.write_text(
+        "".join(line for line in metrics.read_text().splitlines(keepends=True) if "share: {" not in line)
+    )
+    without = load_graph([data])
+    assert without.shares() == [] and len(kg.shares()) == 1
+    cases = dbsherlock_cases()
+    compounds = generate(cases, EvalSetOptions(seed=4, pairs=20, triples=10)).compounds
+    for case, infer in [
+        *((c, False) for c in cases),
+        *((c, True) for c in cases),
+        *((c, False) for c in compounds),
+    ]:
+        got, want = extract_signals(case, kg, infer), extract_signals(case, without, infer)
+        assert [(w.window, [f for f in w.facts if f.name != "cpu_system_share"]) for w in got.windows] == [
+            (w.window, w.facts) for w in want.windows
+        ], case.id
+        assert (got.window, got.health) == (want.window, want.health), case.id

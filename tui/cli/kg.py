@@ -137,6 +137,8 @@ def _show(args: argparse.Namespace) -> int:
         print(f"  unit {info.unit}, aggregate {info.aggregate}")
         names = [a for a in graph.aliases() if graph.resolve_metric(a) == node and a != node]
         print(f"  aliases: {', '.join(names) if names else '(none)'}")
+        for share in (s for s in graph.shares() if s.metric == node):
+            print(f"  computed per sample: {share.part} as a percentage of {' + '.join(share.of)}")
     return OK
 
 
