@@ -4,8 +4,9 @@ and what diagnosing a capture costs.
 Run: ``SLEUTH_LAB_DIR=/tmp/sleuth-lab-live .venv/bin/python -m bench.bench_collect [--seconds 30]`` with
 the lab started (``lab/start.sh``). Prints a Markdown section for docs/BENCHMARKS.md.
 
-Server CPU is read from /proc: user + system time of every PostgreSQL process (the postmaster and
-its children) or of the one mariadbd process, over a capture at 1 s intervals against an
+Server CPU is read from /proc as the collectors' host probe reads it: user + system time of every
+PostgreSQL process (the postmaster, the backends it reaped and those alive) or of the one
+mariadbd process, over a capture at 1 s intervals against an
 otherwise idle server, minus the same span with nothing collecting, as a share of one core. The
 samples and the end-of-capture reads (tables, plans) are counted and timed apart through a
 session that counts what the collector sends. Diagnosis is timed over the recorded lab captures
@@ -17,23 +18,23 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lab.env import ensure_lab
 from rules.workload import workload_facts
 from sleuth import Sleuth
 from sources.live import collect, parse_dsn
 from sources.live.dsn import Dsn
+from sources.live.host import HostProbe
 from sources.live.mysql import MySqlCollector
 from sources.live.mysql.session import MySqlSession
 from sources.live.postgres import PostgresCollector
 from sources.live.postgres.session import PgSession
 from sources.live.sample import Collector
 from sources.live.session import Row, Session
-from tests.live.lab_env import ensure_lab
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,68 +67,33 @@ class Counting:
         self.inner.close()
 
 
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime (after the state field)
-
-
-def _children(parent: int) -> list[int]:
-    out: list[int] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == parent:
-            out.append(int(entry.name))
-    return out
-
-
 class ServerCpu:
-    """CPU seconds the server's processes used while it watched, backends that came and went included.
+    """CPU seconds the server's processes used while it watched (``HostProbe``'s accounting: the main
+    process, the backends it reaped and those alive, so a backend that came and went counts)."""
 
-    A backend's time vanishes from /proc when it exits (the collector's own connection does, at
-    the end of a capture), so every process is read every ``step`` seconds and its last reading
-    kept: a process seen from the start counts its growth, a new one all of its time.
-    """
+    def __init__(self, pidfile: Path) -> None:
+        self.probe = HostProbe()
+        root = int(pidfile.read_text().split()[0])
+        if not self.probe.watch_server(root):
+            raise SystemExit(f"process {root} (from {pidfile}) is not a database server on this machine")
+        self.first = self.last = 0.0
 
-    def __init__(self, pidfile: Path, step: float = 0.2) -> None:
-        self.root = int(pidfile.read_text().split()[0])
-        self.step = step
-        self.first: dict[int, int] = {}
-        self.last: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def _read(self) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for pid in [self.root, *_children(self.root)]:
-            try:
-                out[pid] = _cpu_ticks(pid)
-            except (OSError, IndexError, ValueError):
-                continue  # a backend that ended between the listing and the read
-        return out
-
-    def _watch(self) -> None:
-        self.first = self._read()
-        self.last = dict(self.first)
-        while not self._stop.wait(self.step):
-            self.last.update(self._read())
-        self.last.update(self._read())
+    def _ticks(self) -> float:
+        ticks = self.probe.server_ticks()
+        if ticks is None:
+            raise SystemExit("the server's process ended while its CPU was measured")
+        return ticks
 
     def __enter__(self) -> ServerCpu:
-        self._thread.start()
+        self.first = self._ticks()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        self.last = self._ticks()
 
     @property
     def seconds(self) -> float:
-        return sum(ticks - self.first.get(pid, 0) for pid, ticks in self.last.items()) / TICK
+        return (self.last - self.first) / TICK
 
 
 def _collector(dsn: Dsn, sessions: list[Counting]) -> Collector:

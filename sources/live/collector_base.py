@@ -55,6 +55,14 @@ class SessionCollector:
             local=local,
         )
 
+    def _watch_server(self, pid: int | None) -> None:
+        """Have the host probe account the server's CPU apart, when ``pid`` is its process here."""
+        host = self._host
+        if pid is not None and host is not None and host.available() and not host.watch_server(pid):
+            self._runner.notes.append(
+                f"host: process {pid} is not a database server here; its CPU is not split out"
+            )
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()

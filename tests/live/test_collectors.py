@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from sources.live.dsn import Dsn, parse_dsn
 from sources.live.errors import QueryFailed
 from sources.live.host import HostProbe
@@ -163,6 +165,79 @@ def test_local_postgres_adds_host_figures_from_proc(tmp_path: Path) -> None:
     gauges = coll.sample(2.0).gauges
     assert (gauges["host.cpu_user"], gauges["host.cpu_system"], gauges["host.cpu_idle"]) == (60.0, 20.0, 20.0)
     assert gauges["host.memory_used_pct"] == 75.0
+
+
+def _stat(pid: int, comm: str, parent: int, user: int, system: int, reaped: int = 0) -> str:
+    """A ``/proc/PID/stat`` line: state, parent, then utime and stime (and reaped children's) at 14-17."""
+    return f"{pid} ({comm}) S {parent} 0 0 0 0 0 0 0 0 0 {user} {system} {reaped} 0 20 0 1 0\n"
+
+
+def _processes(proc: Path, ticks: dict[int, tuple[str, int, int, int]]) -> None:
+    for pid, (comm, parent, user, reaped) in ticks.items():
+        (proc / str(pid)).mkdir(exist_ok=True)
+        (proc / str(pid) / "comm").write_text(comm + "\n")
+        (proc / str(pid) / "stat").write_text(_stat(pid, comm, parent, user, 0, reaped))
+
+
+def _local_pg_answering_from_backend_201(root: Path) -> PostgresCollector:
+    """A collector of a server on this machine (``root``'s fake /proc), sleuth being process 400."""
+    rows = {**PG_ROWS, pgq.BACKEND_PID: [{"pid": 201}]}
+    return PostgresCollector(
+        parse_dsn("postgresql://mon:pw@127.0.0.1:5432/app"),
+        session_factory=lambda _: _responder(rows),
+        host_probe=HostProbe(root, own_pid=400),
+    )
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["kernel-lists-children", "children-found-by-parent"])
+def test_local_postgres_splits_the_busy_cpu_between_the_server_sleuth_and_the_others(
+    tmp_path: Path, listed: bool
+) -> None:
+    # the postmaster (100) and its backends (201 answers sleuth's session), a hog (300), sleuth (400)
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "stat").write_text("cpu 500 0 100 400 0 0 0 0\n")
+    before = {
+        100: ("postgres", 1, 5, 50),
+        201: ("postgres", 100, 30, 0),
+        202: ("postgres", 100, 40, 0),
+        300: ("python3", 1, 100, 0),
+        400: ("sleuth", 1, 60, 0),
+    }
+    _processes(proc, before)
+    if listed:
+        (proc / "100" / "task" / "100").mkdir(parents=True)
+        (proc / "100" / "task" / "100" / "children").write_text("201 202 ")
+    coll = _local_pg_answering_from_backend_201(tmp_path)
+    coll.connect()
+    assert "host.cpu_others" not in coll.sample(1.0).gauges
+    # one second on two cores: 200 ticks, 170 busy; the server 40 (a backend that exited is in
+    # the postmaster's reaped ticks), sleuth 10, the hog the other 120
+    (proc / "stat").write_text("cpu 650 0 120 430 0 0 0 0\n")
+    _processes(proc, {**before, 100: ("postgres", 1, 5, 60), 201: ("postgres", 100, 40, 0)})
+    (proc / "202" / "stat").write_text(_stat(202, "postgres", 100, 60, 0))
+    (proc / "300" / "stat").write_text(_stat(300, "python3", 1, 220, 0))
+    (proc / "400" / "stat").write_text(_stat(400, "sleuth", 1, 70, 0))
+    gauges = coll.sample(2.0).gauges
+    assert (gauges["host.cpu_percent"], gauges["host.cpu_server"], gauges["host.cpu_others"]) == (
+        85.0,
+        20.0,
+        60.0,
+    )
+    assert coll.notes() == []
+
+
+def test_a_pid_that_is_no_database_server_is_not_taken_for_one(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "stat").write_text("cpu 500 0 100 400 0 0 0 0\n")
+    _processes(proc, {100: ("bash", 1, 5, 0), 201: ("postgres", 100, 30, 0)})
+    coll = _local_pg_answering_from_backend_201(tmp_path)
+    coll.connect()
+    coll.sample(1.0)
+    (proc / "stat").write_text("cpu 650 0 120 430 0 0 0 0\n")
+    assert "host.cpu_others" not in coll.sample(2.0).gauges
+    assert coll.notes() == ["host: process 100 is not a database server here; its CPU is not split out"]
 
 
 MY_STATUS: list[Row] = [

@@ -499,7 +499,14 @@ def test_name_subjects_takes_the_statement_table_and_fix_from_the_causes_own_rul
     ]
 
 
-WITH_SECTIONS = {"pg_dead_tuples_unindexed_lookups", "pg_correlated_subquery_unindexed"}
+WITH_SECTIONS = {
+    "pg_dead_tuples_unindexed_lookups",
+    "pg_correlated_subquery_unindexed",
+    "mariadb_writes_saturate_cpu",
+    "mariadb_outside_cpu_hog",
+    "pg_own_cpu_bound_queries",
+    "pg_locks_beside_cpu_hog",
+}
 
 
 def test_old_incident_files_load_with_empty_workload_sections() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
 from models import LockWait, SqlDigest, StatementActivity, StatementPlan, TableInfo
 from sources.live.collector_base import PLANS_SECTION, SessionCollector
@@ -77,6 +78,8 @@ class MySqlCollector(SessionCollector):
         try:
             rows = session.query(q.PERFORMANCE_SCHEMA_ON)
             self._digests = bool(rows) and str(rows[0].get("Value", "")).upper() == "ON"
+            if self._host is not None:
+                self._watch_server(_pid_in(session.query(q.PID_FILE)))
         except QueryFailed as exc:
             self._runner.notes.append(f"performance_schema check failed ({exc.message})")
         finally:
@@ -298,3 +301,12 @@ class MySqlCollector(SessionCollector):
         finally:
             session.end_snapshot()
         return {str(r["Variable_name"]): str(r["Value"]) for r in rows}
+
+
+def _pid_in(rows: list[Row]) -> int | None:
+    """The process id in the server's pid file, when the file is on this machine and readable."""
+    path = str(rows[0].get("pid_file") or "") if rows else ""
+    try:
+        return int(Path(path).read_text().strip()) if path else None
+    except (OSError, ValueError):
+        return None

@@ -59,6 +59,9 @@ LIMIT 50
 
 PERFORMANCE_SCHEMA_ON = "SHOW GLOBAL VARIABLES LIKE 'performance_schema'"
 
+# Where the server wrote its process id (a local server's own file; read here only when local).
+PID_FILE = "SELECT @@pid_file AS pid_file"
+
 TOP_STATEMENTS = """
 SELECT coalesce(DIGEST, '') AS digest, coalesce(DIGEST_TEXT, '') AS text, COUNT_STAR AS calls,
        SUM_TIMER_WAIT / 1000000000 AS total_ms, AVG_TIMER_WAIT / 1000000000 AS mean_ms,

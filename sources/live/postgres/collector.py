@@ -88,6 +88,9 @@ class PostgresCollector(SessionCollector):
             limits = _one(session, q.CONNECTION_LIMIT)
             self._max_connections = number(limits.get("max_connections"))
             self._statements = bool(session.query(q.STATEMENTS_INSTALLED))
+            if self._host is not None:
+                backend = number(_one(session, q.BACKEND_PID).get("pid"))
+                self._watch_server(None if backend is None else self._host.parent_of(int(backend)))
         except QueryFailed as exc:
             self._runner.notes.append(f"connection limits: not collected ({exc.message})")
         finally:

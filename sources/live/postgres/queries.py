@@ -40,6 +40,9 @@ FROM pg_stat_activity
 WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
 """
 
+# This session's backend process, a child of the server's main process (the postmaster).
+BACKEND_PID = "SELECT pg_backend_pid() AS pid"
+
 CONNECTION_LIMIT = """
 SELECT current_setting('max_connections')::int AS max_connections,
        current_setting('superuser_reserved_connections')::int AS reserved
