@@ -21,8 +21,10 @@ import pytest
 
 from lab.db import lab_dsn
 from lab.env import Lab
+from lab.injector import Injector
 from lab.injectors import ANOMALIES, background, prepare
 from sleuth import Sleuth, load_settings
+from sleuth.watch.spool import DIAGNOSIS_SUFFIX
 from sleuth.watch.state import ServerState
 from tests.watch import REPO
 from tests.watch.conftest import servers
@@ -103,12 +105,15 @@ def test_a_server_restart_is_a_gap_in_the_watch_not_an_incident(lab: Lab, tmp_pa
         for load in loads:
             load.stop()
         restarted_at = time.time()
-        _restart(lab_dir, "pg.sh")
-        _restart(lab_dir, "mariadb.sh")
-        fresh = [background(lab_dsn(s.admin), max_seconds=600) for s in (pg, maria)]
-        for load in fresh:
-            load.start()
+        # Each server's clients come back as soon as it is up again, as an application's pool
+        # reconnects: a server left idle while the other restarts would see its load return after
+        # its settling, a step from idle to busy that the watcher rightly calls an onset.
+        fresh: list[Injector] = []
         try:
+            for server, script in ((pg, "pg.sh"), (maria, "mariadb.sh")):
+                _restart(lab_dir, script)
+                fresh.append(background(lab_dsn(server.admin), max_seconds=600))
+                fresh[-1].start()
             for server in (pg, maria):
                 assert events.wait_for("reconnected", server.name, restarted_at, 60.0) is not None
             time.sleep(tuning.settle_s + 25.0)
@@ -119,7 +124,7 @@ def test_a_server_restart_is_a_gap_in_the_watch_not_an_incident(lab: Lab, tmp_pa
     assert [e for e in events.seen if e.kind == "opened"] == []
     for server in (pg, maria):
         samples, state = after[server.name]
-        assert state == "watching" and samples > before[server.name] + 40
+        assert state == "watching" and samples > before[server.name] + 40, _onsets(tmp_path, server.name)
         reconnected = events.wait_for("reconnected", server.name, restarted_at, 0)
         assert reconnected is not None and "gap of" in reconnected.message
         saved = ServerState.model_validate_json(
@@ -127,6 +132,32 @@ def test_a_server_restart_is_a_gap_in_the_watch_not_an_incident(lab: Lab, tmp_pa
         )
         (gap,) = saved.gaps
         assert restarted_at - 1.0 <= gap.start < gap.end and "connection lost" in gap.reason
+
+
+def _onsets(spooled: Path, server: str) -> str:
+    """What each incident the watcher opened on ``server`` moved most, and when against its first
+    sample: what a failed run needs to be read when its captures are gone."""
+    app = Sleuth(load_settings())
+    lines = []
+    for path in sorted((spooled / "incidents" / server).glob("*.json")):
+        if path.name.endswith(DIAGNOSIS_SUFFIX):
+            continue
+        incident = app.load_incident(path)
+        onset = incident.window.start if incident.window else 0.0
+        # without the watcher's window, so the diagnosis infers one and says what moved in it
+        diagnosis = app.diagnose(incident.model_copy(update={"window": None}))
+        health = diagnosis.health
+        strongest = health.strongest if health else None
+        lines.append(
+            f"{path.name}: top={diagnosis.causes[0].cause if diagnosis.causes else None} "
+            + (
+                f"strongest {strongest.metric} {strongest.baseline:.4g}->{strongest.anomaly:.4g} "
+                f"({strongest.score:+.1f} noise) at {strongest.window.start - onset:+.1f}s from the onset"
+                if strongest
+                else "nothing moved"
+            )
+        )
+    return f"{server}: " + ("; ".join(lines) or "no incident file")
 
 
 def test_a_watcher_killed_during_an_incident_resumes_it_without_repeating_anything(
