@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lab.env import ensure_lab
+from lab.env import ensure_lab, lab_dir
 from rules.workload import workload_facts
 from sleuth import Sleuth
 from sources.live import collect, parse_dsn
@@ -194,10 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         _print_diagnosis(files, args.repeat)
         return 0
     lab = ensure_lab()
-    lab_dir = Path(os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab"))
+    folder = lab_dir()
     servers = [
-        ("PostgreSQL", lab.pg, lab_dir / "pg" / "data" / "postmaster.pid"),
-        ("MariaDB", lab.mysql, lab_dir / "mariadb" / "mariadb.pid"),
+        ("PostgreSQL", lab.pg, folder / "pg" / "data" / "postmaster.pid"),
+        ("MariaDB", lab.mysql, folder / "mariadb" / "mariadb.pid"),
     ]
     print(
         "| server | queries / sample | ms / sample (median, p90) | end of capture | server CPU idle | collecting at 1 s |"

@@ -34,6 +34,12 @@ class LabUnavailable(RuntimeError):
     pass
 
 
+def lab_dir() -> Path:
+    """Where the lab's servers keep their data and ``lab.env``: ``$SLEUTH_LAB_DIR``, else the
+    default the lab's scripts use (``lab/common.sh``)."""
+    return Path(os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab"))
+
+
 def parse_env(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in text.splitlines():
@@ -54,7 +60,7 @@ def _reachable(env: dict[str, str]) -> bool:
 
 def ensure_lab() -> Lab:
     """The lab's DSNs: reuse running servers, else run ``lab/start.sh`` (installs and starts them)."""
-    env_file = Path(os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab")) / "lab.env"
+    env_file = lab_dir() / "lab.env"
     env = parse_env(env_file.read_text()) if env_file.is_file() else {}
     if not _reachable(env):
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.env import Lab, LabUnavailable, ensure_lab, parse_env
+from lab.env import Lab, LabUnavailable, ensure_lab, lab_dir, parse_env
 from tests.watch import REPO
 from tests.watch.scenario import Server
 
@@ -27,8 +27,7 @@ def lab() -> Lab:
 @pytest.fixture(scope="session")
 def second_lab() -> Iterator[Lab]:
     """Another PostgreSQL and MariaDB in a lab directory of their own, stopped (and removed) at the end."""
-    first = os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab")
-    folder = f"{first.rstrip('/')}-watch-b"
+    folder = f"{lab_dir()}-watch-b"
     env = {**os.environ, "SLEUTH_LAB_DIR": folder}
     try:
         done = subprocess.run(

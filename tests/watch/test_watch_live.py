@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from lab.db import lab_dsn
-from lab.env import Lab
+from lab.env import Lab, lab_dir
 from lab.injector import Injector
 from lab.injectors import ANOMALIES, background, prepare
 from sleuth import Sleuth, load_settings
@@ -83,10 +83,10 @@ def test_anomalies_on_both_servers_are_notified_as_they_start_with_the_right_top
     assert recorded == {o.opened.incident for o in outcomes if o.opened is not None}
 
 
-def _restart(lab_dir: str, script: str) -> None:
+def _restart(script: str) -> None:
     done = subprocess.run(
         ["bash", str(REPO / "lab" / script), "restart"],
-        env={**os.environ, "SLEUTH_LAB_DIR": lab_dir},
+        env={**os.environ, "SLEUTH_LAB_DIR": str(lab_dir())},
         capture_output=True,
         text=True,
         timeout=120,
@@ -97,7 +97,6 @@ def _restart(lab_dir: str, script: str) -> None:
 
 def test_a_server_restart_is_a_gap_in_the_watch_not_an_incident(lab: Lab, tmp_path: Path) -> None:
     pg, maria = servers(lab)
-    lab_dir = os.environ.get("SLEUTH_LAB_DIR", "/tmp/sleuth-lab")
     tuning = replace(FAST, settle_s=10.0)
     with watching([pg, maria], tmp_path, tuning) as (runner, events, loads):
         time.sleep(BASELINE_S)
@@ -111,7 +110,7 @@ def test_a_server_restart_is_a_gap_in_the_watch_not_an_incident(lab: Lab, tmp_pa
         fresh: list[Injector] = []
         try:
             for server, script in ((pg, "pg.sh"), (maria, "mariadb.sh")):
-                _restart(lab_dir, script)
+                _restart(script)
                 fresh.append(background(lab_dsn(server.admin), max_seconds=600))
                 fresh[-1].start()
             for server in (pg, maria):
